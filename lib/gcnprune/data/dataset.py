@@ -1,0 +1,98 @@
+"""The in-memory skeleton dataset shared by every loader, and its evaluation protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Split:
+    """One train/test partition of a protocol, given by the subsets each side draws from."""
+
+    name: str
+    train: tuple[str, ...]
+    test: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SkeletonDataset:
+    """Skeleton sequences with labels, skeleton topology and a named evaluation protocol.
+
+    ``sequences[i]`` is a float32 array of shape (frames, joints, 3); ``subsets[i]`` names the part
+    of the protocol it belongs to (an SBU set fold, FPHA's ``train``/``test``); ``splits`` lists the
+    protocol's train/test partitions (five folds for SBU, one official split for FPHA).
+    ``centre_joints`` are the joints whose mean position becomes the origin when normalising.
+    ``mirror`` is the joint permutation that, with x negated, turns a sample into another valid
+    sample of the same class (SBU: swap the two people and each body's left and right), or empty
+    where mirroring would change the class (a left-hand wave becomes a right-hand one).
+    """
+
+    name: str
+    sequences: tuple[np.ndarray, ...]
+    labels: np.ndarray
+    subsets: tuple[str, ...]
+    class_names: tuple[str, ...]
+    joint_names: tuple[str, ...]
+    bones: tuple[tuple[int, int], ...]
+    centre_joints: tuple[int, ...]
+    protocol: str
+    splits: tuple[Split, ...]
+    sources: tuple[str, ...] = ()
+    mirror: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.sequences)
+        if len(self.labels) != n or len(self.subsets) != n:
+            raise ValueError(
+                f"{self.name}: {n} sequences but {len(self.labels)} labels and {len(self.subsets)} subsets"
+            )
+        joints = len(self.joint_names)
+        for i, seq in enumerate(self.sequences):
+            if seq.ndim != 3 or seq.shape[1:] != (joints, 3) or seq.shape[0] < 1:
+                raise ValueError(f"{self.name}: sequence {i} has shape {seq.shape}, expected (frames, {joints}, 3)")
+        if n and (self.labels.min() < 0 or self.labels.max() >= len(self.class_names)):
+            raise ValueError(f"{self.name}: labels must lie in 0..{len(self.class_names) - 1}")
+        for a, b in self.bones:
+            if not (0 <= a < joints and 0 <= b < joints):
+                raise ValueError(f"{self.name}: bone ({a}, {b}) names a joint outside 0..{joints - 1}")
+        if self.mirror and sorted(self.mirror) != list(range(joints)):
+            raise ValueError(f"{self.name}: mirror must be a permutation of 0..{joints - 1}")
+        known = set(self.subsets)
+        for split in self.splits:
+            missing = (set(split.train) | set(split.test)) - known
+            if missing:
+                raise ValueError(f"{self.name}: split {split.name} names unknown subsets {sorted(missing)}")
+
+    @property
+    def num_joints(self) -> int:
+        return len(self.joint_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def split_indices(self, fold: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the training and test sequences of split number ``fold`` (0-based)."""
+        if not 0 <= fold < len(self.splits):
+            raise ValueError(
+                f"{self.name} has {len(self.splits)} split(s) under its {self.protocol} protocol; "
+                f"fold must be in 0..{len(self.splits) - 1}, got {fold}"
+            )
+        split = self.splits[fold]
+        subsets = np.asarray(self.subsets)
+        return (np.flatnonzero(np.isin(subsets, split.train)), np.flatnonzero(np.isin(subsets, split.test)))
+
+    def adjacency(self) -> np.ndarray:
+        """Symmetric 0/1 joint adjacency of the skeleton's bones (no self loops)."""
+        a = np.zeros((self.num_joints, self.num_joints), dtype=np.float32)
+        for i, j in self.bones:
+            a[i, j] = a[j, i] = 1.0
+        return a
+
+    def frame_counts(self) -> np.ndarray:
+        return np.array([len(s) for s in self.sequences])

@@ -1,0 +1,95 @@
+"""SBU Kinect Interaction (Yun et al., 2012): 8 two-person interactions, 282 sequences, 5-fold by set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import SkeletonDataset, Split
+from .locate import DatasetNotFoundError, locate, malformed
+
+CLASSES = ("approaching", "departing", "kicking", "punching", "pushing", "hugging", "shaking hands", "exchanging")
+BODY_JOINTS = (
+    "head", "neck", "torso", "left shoulder", "left elbow", "left hand", "right shoulder", "right elbow",
+    "right hand", "left hip", "left knee", "left foot", "right hip", "right knee", "right foot",
+)  # fmt: skip
+BODY_BONES = ((0, 1), (1, 2), (1, 3), (3, 4), (4, 5), (1, 6), (6, 7), (7, 8), (2, 9), (9, 10), (10, 11), (2, 12), (12, 13), (13, 14))
+FOLDS = (
+    ("s01s02", "s03s04", "s05s02", "s06s04"),
+    ("s02s03", "s02s07", "s03s05", "s05s03"),
+    ("s01s03", "s01s07", "s07s01", "s07s03"),
+    ("s02s01", "s02s06", "s03s02", "s03s06"),
+    ("s04s02", "s04s03", "s04s06", "s06s02", "s06s03"),
+)
+BODY_LEFT_RIGHT = (0, 1, 2, 6, 7, 8, 3, 4, 5, 12, 13, 14, 9, 10, 11)  # each joint's mirror image in one body
+LAYOUT = "<set>/<class 01..08>/<sequence>/skeleton_pos.txt, e.g. s01s02/01/001/skeleton_pos.txt"
+VALUES_PER_LINE = 1 + 2 * 15 * 3
+
+
+def to_world(normalised: np.ndarray) -> np.ndarray:
+    """Undo SBU's normalisation: X = 1280 − 2560x, Y = 960 − 1920y, Z = 10000 z / 7.8125 (Y points up)."""
+    x, y, z = normalised[..., 0], normalised[..., 1], normalised[..., 2]
+    return np.stack([1280 - 2560 * x, 960 - 1920 * y, 10000 * z / 7.8125], axis=-1).astype(np.float32)
+
+
+def read_sequence(path: Path) -> np.ndarray:
+    """Parse one ``skeleton_pos.txt`` into (frames, 30, 3) world coordinates (person A's joints first)."""
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.strip().rstrip(",").split(",")
+        if len(fields) != VALUES_PER_LINE:
+            raise malformed(path, number, f"expected {VALUES_PER_LINE} comma-separated numbers, found {len(fields)}")
+        try:
+            values = [float(f) for f in fields]
+        except ValueError as error:
+            raise malformed(path, number, f"not a number ({error})") from None
+        if not np.all(np.isfinite(values)):
+            raise malformed(path, number, "non-finite value")
+        rows.append(values[1:])
+    if not rows:
+        raise malformed(path, 1, "the file holds no frames")
+    return to_world(np.asarray(rows, dtype=np.float64).reshape(len(rows), 30, 3))
+
+
+def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
+    """Load every sequence under ``root`` (see :func:`~gcnprune.data.locate.locate`) with its set fold."""
+    folder = locate("sbu", root, LAYOUT)
+    fold_of = {s: f"fold{k + 1}" for k, sets in enumerate(FOLDS) for s in sets}
+    sequences, labels, subsets, sources = [], [], [], []
+    for set_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if set_dir.name not in fold_of:
+            raise DatasetNotFoundError(f"{set_dir}: unknown SBU set; expected one of {sorted(fold_of)} ({LAYOUT})")
+        for class_dir in sorted(p for p in set_dir.iterdir() if p.is_dir()):
+            if not (class_dir.name.isdigit() and 1 <= int(class_dir.name) <= len(CLASSES)):
+                raise DatasetNotFoundError(f"{class_dir}: class folders are 01..08 ({LAYOUT})")
+            for seq_dir in sorted(p for p in class_dir.iterdir() if p.is_dir()):
+                path = seq_dir / "skeleton_pos.txt"
+                if not path.is_file():
+                    raise DatasetNotFoundError(f"{path} is missing ({LAYOUT})")
+                sequences.append(read_sequence(path))
+                labels.append(int(class_dir.name) - 1)
+                subsets.append(fold_of[set_dir.name])
+                sources.append(str(path.relative_to(folder)))
+    if not sequences:
+        raise DatasetNotFoundError(f"no SBU sequences under {folder} ({LAYOUT}); see data/README.md")
+    present = set(subsets)
+    names = [f"fold{k + 1}" for k in range(len(FOLDS)) if f"fold{k + 1}" in present]
+    splits = tuple(Split(name, tuple(n for n in names if n != name), (name,)) for name in names)
+    return SkeletonDataset(
+        name="sbu",
+        sequences=tuple(sequences),
+        labels=np.asarray(labels, dtype=np.int64),
+        subsets=tuple(subsets),
+        class_names=CLASSES,
+        joint_names=tuple(f"{p} {j}" for p in ("A", "B") for j in BODY_JOINTS),
+        bones=BODY_BONES + tuple((a + 15, b + 15) for a, b in BODY_BONES),
+        centre_joints=(2, 17),
+        protocol="5-fold cross-validation by set",
+        splits=splits,
+        sources=tuple(sources),
+        mirror=tuple(j + 15 for j in BODY_LEFT_RIGHT) + BODY_LEFT_RIGHT,
+    )

@@ -1,0 +1,276 @@
+"""Runs and their cache: a run is a full configuration, stored once under the hash of that configuration.
+
+``results/<hash>/`` holds ``config.json`` and ``metrics.json`` (and, for dense runs that others start
+from, ``model.pt``, which is not committed). Folders are written under a temporary name and renamed
+into place, so a folder with that name is always a finished run and an interrupted one leaves only a
+temporary folder that the next attempt replaces.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from . import __version__
+from .data import load_dataset
+from .data.locate import REPO_ROOT
+from .graphs import FeatureConfig, normalised_adjacency, trajectories
+from .methods import METHODS, get_method
+from .metrics import sparsity
+from .model import GCN, ModelConfig
+from .profiles import get_profile
+from .train import TrainConfig, Trainer, seed_everything, validation_split
+
+DEFAULT_RESULTS = REPO_ROOT / "results"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run's numbers; its hash names the run's folder.
+
+    ``fold`` is 0-based into the dataset's protocol; ``evaluate`` is ``test`` (the fold's test set) or
+    ``validation`` (a split carved from the training folds, for choosing hyperparameters).
+    """
+
+    dataset: str
+    fold: int
+    method: str
+    rate: float
+    seed: int = 0
+    method_config: dict[str, Any] = field(default_factory=dict)
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    features: FeatureConfig = FeatureConfig()
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    evaluate: str = "test"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rate", float(self.rate))  # so 0 and 0.0, or numpy ints, hash alike
+        object.__setattr__(self, "fold", int(self.fold))
+        object.__setattr__(self, "seed", int(self.seed))
+        if self.evaluate not in ("test", "validation"):
+            raise ValueError(f"evaluate must be 'test' or 'validation', got {self.evaluate!r}")
+        if not 0.0 <= self.rate < 1.0:
+            raise ValueError(f"pruning rate must be in [0, 1), got {self.rate}")
+        get_method(self.method, self.method_config)  # fails early on an unknown method or bad hyperparameters
+
+    def resolved(self) -> dict[str, Any]:
+        """The configuration with every default filled in, method hyperparameters included."""
+        out = dataclasses.asdict(self)
+        out["method_config"] = dataclasses.asdict(get_method(self.method, self.method_config).config)
+        return out
+
+    def run_hash(self) -> str:
+        text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def parent(self) -> RunConfig | None:
+        """The run whose weights this one starts from (e.g. the dense run of the same fold and seed)."""
+        return get_method(self.method, self.method_config).parent(self)
+
+
+def make_config(dataset: str, profile: str, fold: int, method: str, rate: float, seed: int = 0,
+                method_config: dict[str, Any] | None = None, evaluate: str = "test") -> RunConfig:
+    """A run configuration whose budgets come from the named profile."""
+    p = get_profile(profile)
+    return RunConfig(
+        dataset=dataset, fold=fold, method=method, rate=rate, seed=seed, method_config=dict(method_config or {}),
+        dataset_options=dict(p.synthetic) if dataset == "synthetic" else {},
+        features=p.features, model=p.model, train=p.train, evaluate=evaluate,
+    )  # fmt: skip
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN, Trainer]:
+    dataset = load_dataset(config.dataset, data_root, **config.dataset_options)
+    train_idx, test_idx = dataset.split_indices(config.fold)
+    if config.evaluate == "validation":
+        train_idx, test_idx = validation_split(dataset.labels, train_idx, config.train.validation_fraction, config.seed)
+    chunked = trajectories(dataset, config.features)
+    labels = torch.from_numpy(dataset.labels)
+    generator = seed_everything(config.seed)
+    model = GCN(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
+                normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
+    trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
+                      config.features, config.train, generator, progress,
+                      torch.tensor(dataset.mirror) if dataset.mirror else None)  # fmt: skip
+    return model, trainer
+
+
+def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
+    """Train one run from scratch (or from its dense parent); return the model and its metrics."""
+    torch.set_num_threads(1)  # single-threaded, so parallel and serial grids give identical numbers
+    model, trainer = _prepare(config, data_root, progress)
+    method = get_method(config.method, config.method_config)
+    parent = method.parent(config)
+    if parent is not None:
+        method.restore(model, parent_weights(parent, results, data_root, progress))
+    lineage = {"parent_run": parent.run_hash()} if parent is not None else {}
+    start = time.perf_counter()
+    extra = method.fit(model, trainer, config.rate)
+    seconds = time.perf_counter() - start
+    metrics = {"accuracy": trainer.evaluate(model), "train_seconds": seconds, **sparsity(model), **extra,
+               "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
+               "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
+    return model, metrics
+
+
+def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
+        progress: bool = False) -> dict[str, Any]:
+    """Return the run's metrics, computing and storing them only if no finished run is cached."""
+    results = Path(results)
+    folder = results / config.run_hash()
+    if (folder / "metrics.json").is_file():
+        return json.loads((folder / "metrics.json").read_text())
+    model, metrics = _train(config, results, data_root, progress)
+    results.mkdir(parents=True, exist_ok=True)
+    tmp = results / f".tmp-{folder.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    _write_json(tmp / "config.json", config.resolved())
+    _write_json(tmp / "metrics.json", metrics)
+    if get_method(config.method, config.method_config).keeps_weights:
+        torch.save(model.state_dict(), tmp / "model.pt")
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process finished the same run meanwhile: keep theirs
+        shutil.rmtree(tmp)
+    return json.loads((folder / "metrics.json").read_text())
+
+
+def parent_weights(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> dict[str, torch.Tensor]:
+    """A parent run's trained weights, training it if needed (e.g. results committed without weights)."""
+    path = results / config.run_hash() / "model.pt"
+    if not path.is_file():
+        if not (results / config.run_hash() / "metrics.json").is_file():
+            run(config, results, data_root, progress)
+        else:
+            model, _ = _train(config, results, data_root, progress)
+            tmp = path.with_suffix(f".tmp-{os.getpid()}")
+            torch.save(model.state_dict(), tmp)
+            os.replace(tmp, path)
+    return torch.load(path, weights_only=True)
+
+
+def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, Any] | None:
+    """The cached metrics of ``config``, or None if it has not been run."""
+    path = Path(results) / config.run_hash() / "metrics.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Methods × rates × folds × seeds on one dataset under one profile.
+
+    The dense method runs once per fold and seed (at rate 0); every other method runs at each nonzero
+    rate. ``method_configs`` maps a method name to its hyperparameters.
+    """
+
+    dataset: str
+    profile: str
+    methods: Sequence[str]
+    rates: Sequence[float]
+    folds: Sequence[int]
+    seeds: Sequence[int] = (0,)
+    method_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def configs(self) -> list[RunConfig]:
+        out = []
+        for method in self.methods:
+            if method not in METHODS:
+                raise ValueError(f"unknown pruning method {method!r}; registered: {', '.join(sorted(METHODS))}")
+            rates = [0.0] if method == "dense" else [r for r in self.rates if r > 0]
+            for rate in rates:
+                for fold in self.folds:
+                    for seed in self.seeds:
+                        out.append(make_config(self.dataset, self.profile, fold, method, float(rate), seed,
+                                               self.method_configs.get(method)))  # fmt: skip
+        return out
+
+
+def _run_quietly(args: tuple[RunConfig, str, str | None]) -> dict[str, Any]:
+    return run(args[0], args[1], args[2], progress=False)
+
+
+def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = DEFAULT_RESULTS,
+                data_root: str | None = None, jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Run (or read from the cache) every configuration; one row per run with its configuration and metrics.
+
+    Parent runs go first (grandparents before parents), so runs that start from them find their
+    weights; ``jobs`` processes run in parallel, each single-threaded.
+    """
+    configs = list(configs)
+    stages: list[list[RunConfig]] = [configs]
+    while True:
+        parents = {p.run_hash(): p for p in (c.parent() for c in stages[0]) if p is not None}
+        if not parents:
+            break
+        stages.insert(0, list(parents.values()))
+    results = str(results)
+    rows: dict[str, dict[str, Any]] = {}
+    for stage in stages:
+        todo = [c for c in stage if load_run(c, results) is None]
+        with tqdm(total=len(todo), desc="runs", disable=not progress or not todo) as bar:
+            if jobs > 1 and len(todo) > 1:
+                with ProcessPoolExecutor(max_workers=jobs) as pool:
+                    for _ in pool.map(_run_quietly, [(c, results, data_root) for c in todo]):
+                        bar.update()
+            else:
+                for c in todo:
+                    run(c, results, data_root, progress=False)
+                    bar.update()
+    for c in configs:
+        metrics = load_run(c, results)
+        assert metrics is not None
+        rows[c.run_hash()] = {"run": c.run_hash(), "dataset": c.dataset, "method": c.method, "rate": c.rate,
+                              "fold": c.fold, "seed": c.seed, **metrics}  # fmt: skip
+    return pd.DataFrame(list(rows.values()))
+
+
+def run_grid(grid: Grid, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
+             jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+    return run_configs(grid.configs(), results, data_root, jobs, progress)
+
+
+def summarise(runs: pd.DataFrame, value: str = "accuracy", scale: float = 100.0) -> pd.DataFrame:
+    """Mean and std of ``value`` over folds and seeds for each method and target rate, with run counts."""
+    grouped = runs.groupby(["method", "rate"])[value]
+    table = pd.DataFrame({"mean": grouped.mean() * scale, "std": grouped.std(ddof=0) * scale, "runs": grouped.size()})
+    for column in ("achieved_rate", "dangling_fraction", "prunable_nonzero", "prunable_dense", "train_seconds"):
+        if column in runs:
+            table[column] = runs.groupby(["method", "rate"])[column].mean()
+    return table.reset_index()
+
+
+def accuracy_table(runs: pd.DataFrame, value: str = "accuracy", scale: float = 100.0, digits: int = 1) -> pd.DataFrame:
+    """Methods as rows, target rates as columns, cells "mean ± std" over folds and seeds."""
+    s = summarise(runs, value, scale)
+    s["cell"] = [f"{m:.{digits}f} ± {d:.{digits}f}" for m, d in zip(s["mean"], s["std"])]
+    table = s.pivot(index="method", columns="rate", values="cell").fillna("")
+    order = [m for m in METHODS if m in table.index]
+    return table.loc[order]

@@ -1,0 +1,74 @@
+"""Input graphs: one graph per sequence whose nodes are joints and whose node signals are trajectories.
+
+A sequence is normalised (centred on its centre joints, scaled to unit RMS radius), cut into M
+temporal chunks whose mean positions are concatenated, optionally with the chunk-to-chunk velocities:
+node j's signal is x_j = [p̄_j^1, …, p̄_j^M] ∈ R^{3M}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .data import SkeletonDataset
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How node signals are built: ``chunks`` temporal chunks, velocities appended or not."""
+
+    chunks: int = 8
+    velocities: bool = False
+
+    def __post_init__(self) -> None:
+        if self.chunks < 1:
+            raise ValueError(f"chunks must be at least 1, got {self.chunks}")
+
+    def signal_size(self) -> int:
+        return 3 * self.chunks * (2 if self.velocities else 1)
+
+
+def normalise(sequence: np.ndarray, centre_joints: tuple[int, ...]) -> np.ndarray:
+    """Centre on the mean position of ``centre_joints`` over all frames and scale to unit RMS radius."""
+    centred = sequence - sequence[:, list(centre_joints)].mean(axis=(0, 1))
+    radius = np.sqrt((centred**2).sum(axis=-1).mean())
+    if not np.isfinite(radius) or radius == 0:
+        raise ValueError("cannot normalise a sequence whose joints all coincide")
+    return (centred / radius).astype(np.float32)
+
+
+def chunk_means(sequence: np.ndarray, chunks: int) -> np.ndarray:
+    """Mean joint positions over ``chunks`` contiguous, near-equal chunks of time: (chunks, joints, 3).
+
+    A sequence shorter than ``chunks`` frames is first resampled by nearest frame so every chunk is
+    non-empty.
+    """
+    frames = len(sequence)
+    if frames < chunks:
+        sequence = sequence[np.floor(np.arange(chunks) * frames / chunks).astype(int)]
+    return np.stack([part.mean(axis=0) for part in np.array_split(sequence, chunks)]).astype(np.float32)
+
+
+def trajectories(dataset: SkeletonDataset, config: FeatureConfig) -> torch.Tensor:
+    """Normalised chunk means of every sequence: a tensor (sequences, chunks, joints, 3)."""
+    return torch.from_numpy(
+        np.stack([chunk_means(normalise(s, dataset.centre_joints), config.chunks) for s in dataset.sequences])
+    )
+
+
+def node_signals(chunked: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
+    """Turn chunk means (batch, chunks, joints, 3) into node signals (batch, joints, signal_size)."""
+    parts = [chunked]
+    if config.velocities:
+        parts.append(torch.diff(chunked, dim=1, prepend=chunked[:, :1]))
+    x = torch.cat(parts, dim=-1)  # batch, chunks, joints, 3 or 6
+    return x.permute(0, 2, 1, 3).reshape(x.shape[0], x.shape[2], -1)
+
+
+def normalised_adjacency(adjacency: np.ndarray) -> torch.Tensor:
+    """Symmetrically normalised adjacency with self loops, D^{-1/2} (A + I) D^{-1/2} (Kipf & Welling)."""
+    a = adjacency + np.eye(len(adjacency), dtype=np.float32)
+    d = 1.0 / np.sqrt(a.sum(axis=1))
+    return torch.from_numpy((a * d[:, None] * d[None, :]).astype(np.float32))

@@ -1,0 +1,171 @@
+"""Probabilistic magnitude pruning (PMP), after Sahbi, "Budget-Aware GCN Design using Probabilistic
+Magnitude Pruning" (our reconstruction).
+
+A band-stop mask m = σ(T (Ŵ − a) / s) + σ(−T (Ŵ + a) / s) removes the band |Ŵ| < a of each layer's
+latent weights. The band's half-width a_l(r) is the r-quantile of |w| under a prior Q_l fitted to the
+layer (:mod:`.priors`), and the loss CE + η Σ_l D_KL(P_l ‖ Q_l) pulls the latent weights' distribution
+P_l onto Q_l, so that the prior's quantile prunes a fraction r of the actual weights. ``threshold =
+"empirical"`` instead takes a_l as the r-quantile of the current |Ŵ_l| at every step, so the rate is
+exact throughout training. The evaluated network keeps exactly (1 − r) n_l weights per layer (the
+largest |Ŵ|); the network cut at the prior's threshold is reported beside it with its own rate.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+
+from ..masks import Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask
+from ..model import GCN
+from ..train import Trainer, cross_entropy
+from .annealing import Annealing
+from .base import PruningMethod, register
+from .magnitude import magnitude_mask
+from .priors import FAMILIES, Family, Prior, kl_to_prior
+
+HISTOGRAM_RANGE = 4.0  # latent weights are histogrammed in units of their prior's std, on ±4
+HISTOGRAM_BINS = 80
+
+
+class BandStopMask(MaskParametrization):
+    """m = σ(T (Ŵ − a) / s) + σ(−T (Ŵ + a) / s): close to 0 inside the band |Ŵ| < a, to 1 outside."""
+
+    band: torch.Tensor
+    prior_std: torch.Tensor
+
+    def __init__(self, shape: torch.Size, temperature: torch.Tensor, prior_std: float = 1.0) -> None:
+        super().__init__(shape)
+        self.temperature = temperature  # shared with the method, which anneals it in place
+        self.register_buffer("band", torch.tensor(0.0))
+        self.register_buffer("prior_std", torch.tensor(float(prior_std)))
+
+    def soft(self, latent: torch.Tensor) -> torch.Tensor:
+        t = self.temperature / self.prior_std
+        return torch.sigmoid(t * (latent - self.band)) + torch.sigmoid(-t * (latent + self.band))
+
+
+@dataclass(frozen=True)
+class ProbabilisticConfig:
+    """η = ``kl_weight``; the prior ``family`` (fitted to each layer's std when training starts); the
+    training threshold from the ``prior``'s quantile or the ``empirical`` one; the temperature schedule;
+    ``kl_samples`` weights per layer enter each step's KL estimate."""
+
+    family: Family = "gaussian"
+    kl_weight: float = 1.0
+    threshold: Literal["prior", "empirical"] = "prior"
+    temperature_start: float = 1.0
+    temperature_end: float = 200.0
+    kl_samples: int = 1024
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
+        if self.threshold not in ("prior", "empirical"):
+            raise ValueError(f"threshold must be 'prior' or 'empirical', got {self.threshold!r}")
+        if self.kl_weight < 0 or self.kl_samples < 2:
+            raise ValueError("kl_weight must be non-negative and kl_samples at least 2")
+        Annealing(self.temperature_start, self.temperature_end)
+
+
+def attach_band_stop(model: GCN, temperature: torch.Tensor) -> None:
+    """Band-stop masks on every prunable weight, each remembering its layer's std as its prior's."""
+    stds = {name: float(w.detach().std()) for name, w in latent_weights(model).items()}
+    attach(model, lambda name, layer: BandStopMask(layer.weight.shape, temperature, stds[name]))
+
+
+def priors_of(model: GCN, family: Family) -> OrderedDict[str, Prior]:
+    """Each layer's prior, rebuilt from the std its band-stop mask stored."""
+    return OrderedDict((name, Prior.with_std(family, float(p.prior_std))) for name, p in parametrizations(model).items())
+
+
+def set_bands(model: GCN, priors: dict[str, Prior], rate: float, threshold: str) -> None:
+    """Set every layer's band half-width a_l(r) from its prior or from its current weights."""
+    latent = latent_weights(model)
+    with torch.no_grad():
+        for name, p in parametrizations(model).items():
+            if threshold == "prior":
+                p.band.fill_(priors[name].threshold(rate))
+            else:
+                magnitudes = latent[name].abs().flatten()
+                k = max(1, min(len(magnitudes), int(round(rate * len(magnitudes)))))
+                p.band.fill_(float(magnitudes.kthvalue(k).values) if rate > 0 else 0.0)
+
+
+def band_mask(model: GCN) -> Mask:
+    """The hard mask |Ŵ| > a_l at the current bands."""
+    latent = latent_weights(model)
+    return Mask((name, (latent[name].detach().abs() > p.band).float()) for name, p in parametrizations(model).items())
+
+
+def standardised_histogram(model: GCN) -> list[int]:
+    """Counts of all latent weights divided by their layer prior's std, on ±4 in 80 bins."""
+    latent = latent_weights(model)
+    pooled = torch.cat([(latent[n].detach() / p.prior_std).flatten() for n, p in parametrizations(model).items()])
+    return torch.histc(pooled, HISTOGRAM_BINS, -HISTOGRAM_RANGE, HISTOGRAM_RANGE).int().tolist()
+
+
+def evaluate_at(model: GCN, trainer: Trainer, priors: dict[str, Prior], rate: float, threshold: str) -> dict[str, float]:
+    """Accuracy and achieved rate with the bands at ``rate`` and with the exact per-layer projection."""
+    set_bands(model, priors, rate, threshold)
+    cut = band_mask(model)
+    set_mask(model, cut)
+    out = {"threshold_accuracy": trainer.evaluate(model), "threshold_rate": cut.rate()}
+    set_mask(model, magnitude_mask(latent_weights(model), rate, "layer"))
+    return out
+
+
+def train_probabilistic(model: GCN, trainer: Trainer, config: ProbabilisticConfig, rates: list[float],
+                        weights: list[float], sample: bool, desc: str) -> dict[str, Any]:
+    """Train latent weights under band-stop masks at ``rates`` (weighted CE per rate) plus η Σ KL.
+
+    With ``sample``, each step draws one of the rates (with probabilities ``weights``) instead of summing.
+    """
+    temperature = torch.tensor(config.temperature_start)
+    attach_band_stop(model, temperature)
+    priors = priors_of(model, config.family)
+    annealing = Annealing(config.temperature_start, config.temperature_end)
+    start_histogram = standardised_histogram(model)
+    probabilities = torch.tensor(weights) / sum(weights)
+
+    def objective(model: GCN, x: torch.Tensor, y: torch.Tensor, progress: float) -> torch.Tensor:
+        if sample:
+            k = int(torch.multinomial(probabilities, 1, generator=trainer.generator))
+            chosen = [(rates[k], 1.0)]
+        else:
+            chosen = list(zip(rates, weights))
+        loss = sum(w * _at_rate(model, x, y, priors, r, config.threshold, progress) for r, w in chosen)
+        if config.kl_weight > 0:
+            latent = latent_weights(model)
+            loss = loss + config.kl_weight * sum(
+                kl_to_prior(latent[n], priors[n], config.kl_samples, trainer.generator) for n in priors
+            )
+        return loss
+
+    def on_step(model: GCN, progress: float) -> None:
+        temperature.fill_(annealing.at(progress))
+
+    trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=desc)
+    return {"latent_histogram_start": start_histogram, "latent_histogram_end": standardised_histogram(model),
+            "final_temperature": float(temperature)}
+
+
+def _at_rate(model: GCN, x: torch.Tensor, y: torch.Tensor, priors: dict[str, Prior], rate: float, threshold: str,
+             progress: float) -> torch.Tensor:
+    set_bands(model, priors, rate, threshold)
+    return cross_entropy(model, x, y, progress)
+
+
+@register
+class Probabilistic(PruningMethod):
+    """PMP: band-stop masks at the prior's r-quantile, trained jointly with a KL alignment to the prior."""
+
+    name = "probabilistic"
+    Config = ProbabilisticConfig
+    pretrained = True
+
+    def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
+        extra = train_probabilistic(model, trainer, self.config, [rate], [1.0], False, self.name)
+        return {**extra, **evaluate_at(model, trainer, priors_of(model, self.config.family), rate, self.config.threshold)}
