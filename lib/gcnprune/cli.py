@@ -1,4 +1,5 @@
-"""Command line: ``gcnprune grid`` runs a grid of runs (cached) and prints the accuracy table."""
+"""Command line: ``gcnprune grid`` runs a grid of runs (cached) and prints the accuracy table;
+``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import sys
 
 import pandas as pd
 
-from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, run_grid, summarise
+import shutil
+
+from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, run_grid, stale_runs, summarise
 from .methods import METHODS
 from .profiles import PROFILES
 
@@ -38,7 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     grid.add_argument("--seeds", type=lambda t: [int(x) for x in t.split(",")], default=[0])
     grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
+    clean = sub.add_parser("clean", help="list cached runs that no current configuration maps to")
+    clean.add_argument("--results", default=str(DEFAULT_RESULTS))
+    clean.add_argument("--delete", action="store_true", help="remove them")
     args = parser.parse_args(argv)
+    if args.command == "clean":
+        stale = stale_runs(args.results)
+        for folder in stale:
+            print(("removed " if args.delete else "stale ") + str(folder))
+            if args.delete:
+                shutil.rmtree(folder)
+        print(f"{len(stale)} stale run folder(s) in {args.results}")
+        return 0
 
     from .data import load_dataset
 

@@ -74,6 +74,12 @@ class RunConfig:
         out["method_config"] = dataclasses.asdict(get_method(self.method, self.method_config).config)
         return out
 
+    @classmethod
+    def from_resolved(cls, data: dict[str, Any]) -> RunConfig:
+        """Rebuild a configuration from its ``config.json`` (fields added since are given their defaults)."""
+        parts = {"features": FeatureConfig, "model": ModelConfig, "train": TrainConfig}
+        return cls(**{k: parts[k](**v) if k in parts else v for k, v in data.items()})
+
     def run_hash(self) -> str:
         text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -177,6 +183,25 @@ def parent_weights(config: RunConfig, results: Path, data_root: str | None, prog
     return torch.load(path, weights_only=True)
 
 
+def stale_runs(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[Path]:
+    """Run folders that no current configuration maps to (a default or a field changed since they ran),
+    and leftover temporary folders of interrupted runs."""
+    stale = []
+    for folder in sorted(Path(results).iterdir()) if Path(results).is_dir() else []:
+        if folder.name.startswith(".tmp-"):
+            stale.append(folder)
+            continue
+        if not (folder / "config.json").is_file():
+            continue
+        try:
+            current = RunConfig.from_resolved(json.loads((folder / "config.json").read_text())).run_hash()
+        except (TypeError, ValueError):
+            current = None
+        if current != folder.name:
+            stale.append(folder)
+    return stale
+
+
 def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, Any] | None:
     """The cached metrics of ``config``, or None if it has not been run."""
     path = Path(results) / config.run_hash() / "metrics.json"
@@ -213,6 +238,13 @@ class Grid:
         return out
 
 
+def label(config: RunConfig) -> str:
+    """The method's name, with the hyperparameters that differ from its defaults: "probabilistic (kl_weight=0.0)"."""
+    defaults = dataclasses.asdict(get_method(config.method).config)
+    changed = {k: v for k, v in config.resolved()["method_config"].items() if defaults[k] != v}
+    return config.method + (" (" + ", ".join(f"{k}={v}" for k, v in changed.items()) + ")" if changed else "")
+
+
 def _run_quietly(args: tuple[RunConfig, str, str | None]) -> dict[str, Any]:
     return run(args[0], args[1], args[2], progress=False)
 
@@ -247,7 +279,7 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
     for c in configs:
         metrics = load_run(c, results)
         assert metrics is not None
-        rows[c.run_hash()] = {"run": c.run_hash(), "dataset": c.dataset, "method": c.method, "rate": c.rate,
+        rows[c.run_hash()] = {"run": c.run_hash(), "dataset": c.dataset, "method": label(c), "rate": c.rate,
                               "fold": c.fold, "seed": c.seed, **metrics}  # fmt: skip
     return pd.DataFrame(list(rows.values()))
 
@@ -272,5 +304,5 @@ def accuracy_table(runs: pd.DataFrame, value: str = "accuracy", scale: float = 1
     s = summarise(runs, value, scale)
     s["cell"] = [f"{m:.{digits}f} ± {d:.{digits}f}" for m, d in zip(s["mean"], s["std"])]
     table = s.pivot(index="method", columns="rate", values="cell").fillna("")
-    order = [m for m in METHODS if m in table.index]
+    order = sorted(table.index, key=lambda m: (list(METHODS).index(m.split(" (")[0]), m))
     return table.loc[order]

@@ -19,7 +19,7 @@ from .data import SkeletonDataset
 class FeatureConfig:
     """How node signals are built: ``chunks`` temporal chunks, velocities appended or not."""
 
-    chunks: int = 8
+    chunks: int = 12
     velocities: bool = False
 
     def __post_init__(self) -> None:

@@ -24,8 +24,8 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         "smoke",
-        TrainConfig(epochs=3, finetune_epochs=2, lr=3e-3, finetune_lr=1e-3),
-        ModelConfig(heads=2, head_channels=4, graph_channels=8, hidden=16),
+        TrainConfig(epochs=12, finetune_epochs=4, lr=1e-2, finetune_lr=3e-3),
+        ModelConfig(heads=2, head_channels=4, graph_channels=8, hidden=32),
         FeatureConfig(chunks=4),
         {"num_subjects": 5, "per_class_per_subject": 2},
     ),

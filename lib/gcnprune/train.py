@@ -41,9 +41,9 @@ class TrainConfig:
     finetune_lr: float = 5e-4
     weight_decay: float = 0.0
     augment: bool = True
-    rotation_deg: float = 15.0
-    scale: float = 0.1
-    noise: float = 0.01
+    rotation_deg: float = 30.0
+    scale: float = 0.2
+    noise: float = 0.02
     mirror: bool = False
     validation_fraction: float = 0.2
 

@@ -12,9 +12,11 @@ of shape (out, in) is the adjacency of those units). Our mapping for the GCN:
 - ``classifier``: from the hidden units to the classes (all kept unless it is prunable).
 
 A value channel reaches the concatenation whatever the attention (a head with dead queries or keys
-still averages its values uniformly), so the attention branch only matters through its scores: query
-channel (k, c) is useful only if key channel (k, c) is reachable, and vice versa, and only if head k
-still carries some useful value channel.
+still averages its values uniformly), so the attention branch only matters through its scores, and
+only while head k still carries some useful value channel. A query channel (k, c) whose key channel is
+unreached is useless: the key is then its bias alone, which adds the same amount to every score of a
+row, and softmax ignores that. The converse does not hold: a key channel whose query is unreached
+still meets the query's bias, which weights it differently for every column.
 
 An edge is *accessible* when its source unit is reached from the inputs through kept edges (forward
 pass α_l = step(M_l α_{l−1})) and *co-accessible* when its target unit reaches an output (backward
@@ -76,7 +78,7 @@ def unit_states(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[in
 
     alpha = {name: alpha_in for name in PROJECTIONS if name in shapes}
     alpha.update({"graph_conv.linear": alpha_concat, "hidden": alpha_flat, "classifier": alpha_hidden})
-    beta = {"attention.query": reach["attention.key"] * alive, "attention.key": reach["attention.query"] * alive,
+    beta = {"attention.query": reach["attention.key"] * alive, "attention.key": alive,
             "attention.value": beta_value, "graph_conv.linear": beta_graph, "hidden": beta_hidden,
             "classifier": torch.ones(shapes["classifier"][0])}  # fmt: skip
     if adjacency_head:

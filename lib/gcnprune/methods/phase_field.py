@@ -1,14 +1,17 @@
 """Phase-field pruning (PFM), after Sahbi, "Training Lightweight GCNs with Phase-field Models" (our reconstruction).
 
-Masks and weights share latent weights Ŵ: m = σ(T (|Ŵ| − τ) / s), with a learned threshold τ, a
-temperature T annealed upward and s the mean |Ŵ| at the start (so T has no units). The loss is
+Masks and weights share latent weights Ŵ: m = σ(T (|Ŵ| − τ_l) / s_l), with learned thresholds τ_l, a
+temperature T annealed upward and s_l the mean |Ŵ_l| at the start (so T has no units). By default each
+layer has its own threshold and scale: default initialisations give layers weights of very different
+sizes, and one network-wide threshold would empty the layers with the smallest ones. The loss is
 
     CE + λ (Σ m / n − (1 − r))² + μ Σ Φ(m) / n,
 
 where the budget term couples all entries to enforce the rate and the "ultra-local" phase-field
 potential Φ(u) = u² (1 − u)² has two wells, at 0 and 1, that split the entries into two phases. The
 staple-regularizer baselines train the same way with Φ replaced (:mod:`.regularizers`). The evaluated
-network keeps the c = (1 − r) n entries of largest |Ŵ|, so its rate is exactly r.
+network keeps the c = (1 − r) n entries of largest margin (|Ŵ| − τ_l) / s_l, the order of the soft
+mask itself (the largest |Ŵ| for a network-wide threshold), so its rate is exactly r.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..masks import MaskParametrization, attach, latent_weights, set_mask, soft_masks
+from ..masks import Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask, soft_masks
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .annealing import Annealing
@@ -44,6 +47,10 @@ class ThresholdMask(MaskParametrization):
     def soft(self, latent: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.temperature * (latent.abs() - self.threshold) / self.scale)
 
+    def margin(self, latent: torch.Tensor) -> torch.Tensor:
+        """(|Ŵ| − τ) / s: the soft mask's order, by which the hard mask keeps entries."""
+        return (latent.detach().abs() - self.threshold.detach()) / self.scale
+
 
 @dataclass(frozen=True)
 class PhaseFieldConfig:
@@ -52,12 +59,12 @@ class PhaseFieldConfig:
 
     budget_weight: float = 1000.0
     potential_weight: float = 5.0
-    threshold: Literal["network", "layer"] = "network"
+    threshold: Literal["network", "layer"] = "layer"
     temperature_start: float = 1.0
     temperature_end: float = 200.0
 
     def __post_init__(self) -> None:
-        if self.budget_weight < 0 or self.potential_weight < 0:
+        if not (self.budget_weight >= 0 and self.potential_weight >= 0):
             raise ValueError("budget_weight and potential_weight must be non-negative")
         if self.threshold not in ("network", "layer"):
             raise ValueError(f"threshold must be 'network' or 'layer', got {self.threshold!r}")
@@ -78,6 +85,33 @@ def mask_statistics(masks: torch.Tensor, hard: torch.Tensor) -> dict[str, float]
     }
 
 
+def attach_thresholds(model: GCN, rate: float, scope: str, temperature: torch.Tensor,
+                      mask: type[ThresholdMask] = ThresholdMask) -> int:
+    """Threshold masks on every prunable weight, τ starting at the r-quantile of |Ŵ| (per layer or for
+    the whole network, with s the matching mean |Ŵ|); returns the number of prunable weights."""
+    weights = latent_weights(model)
+    everything = torch.cat([w.detach().abs().flatten() for w in weights.values()])
+    shared = nn.Parameter(torch.tensor(_quantile(everything, rate)))
+    thresholds = {name: shared if scope == "network" else nn.Parameter(torch.tensor(_quantile(w, rate)))
+                  for name, w in weights.items()}  # fmt: skip
+    scales = {name: float(everything.mean() if scope == "network" else w.detach().abs().mean()) for name, w in weights.items()}
+    attach(model, lambda name, layer: mask(layer.weight.shape, thresholds[name], temperature, scales[name]))
+    return len(everything)
+
+
+def margins(model: GCN) -> dict[str, torch.Tensor]:
+    """Every entry's margin (|Ŵ| − τ_l) / s_l, shifted so the smallest is 0 (scores for a magnitude ranking)."""
+    latent = latent_weights(model)
+    out = {name: p.margin(latent[name]) for name, p in parametrizations(model).items()}
+    low = min(float(m.min()) for m in out.values())
+    return {name: m - low for name, m in out.items()}
+
+
+def margin_mask(model: GCN, rate: float) -> Mask:
+    """Keep exactly c = (1 − r) n entries: those of largest margin over all layers."""
+    return magnitude_mask(margins(model), rate, "global")
+
+
 class BudgetConstrained(PruningMethod):
     """Budget-constrained joint training of weights and threshold masks with potential Φ = ``potential``.
 
@@ -91,16 +125,10 @@ class BudgetConstrained(PruningMethod):
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
-        weights = latent_weights(model)
-        everything = torch.cat([w.detach().abs().flatten() for w in weights.values()])
-        scale = float(everything.mean())
-        shared = nn.Parameter(torch.tensor(_quantile(everything, rate)))
-        thresholds = {name: shared if c.threshold == "network" else nn.Parameter(torch.tensor(_quantile(w, rate)))
-                      for name, w in weights.items()}  # fmt: skip
         annealing = Annealing(c.temperature_start, c.temperature_end)
         temperature = torch.tensor(annealing.start)
-        attach(model, lambda name, layer: ThresholdMask(layer.weight.shape, thresholds[name], temperature, scale))
-        kept = kept_count(len(everything), rate) / len(everything)
+        count = attach_thresholds(model, rate, c.threshold, temperature)
+        kept = kept_count(count, rate) / count
         potential = POTENTIALS[self.potential]
         histograms: dict[str, list[int]] = {}
 
@@ -120,7 +148,9 @@ class BudgetConstrained(PruningMethod):
         trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name)
         with torch.no_grad():
             soft = torch.cat([mask.flatten() for mask in soft_masks(model).values()])
-        hard = magnitude_mask(latent_weights(model), rate, "global")
+        for at in HISTOGRAM_AT:  # short runs never reach the later progress points
+            histograms.setdefault(str(at), torch.histc(soft, HISTOGRAM_BINS, 0.0, 1.0).int().tolist())
+        hard = margin_mask(model, rate)
         set_mask(model, hard)
         flat_hard = torch.cat([m.flatten() for m in hard.values()])
         return {**mask_statistics(soft, flat_hard), "mask_histograms": histograms,

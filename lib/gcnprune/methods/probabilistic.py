@@ -65,7 +65,7 @@ class ProbabilisticConfig:
             raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
         if self.threshold not in ("prior", "empirical"):
             raise ValueError(f"threshold must be 'prior' or 'empirical', got {self.threshold!r}")
-        if self.kl_weight < 0 or self.kl_samples < 2:
+        if not self.kl_weight >= 0 or self.kl_samples < 2:
             raise ValueError("kl_weight must be non-negative and kl_samples at least 2")
         Annealing(self.temperature_start, self.temperature_end)
 

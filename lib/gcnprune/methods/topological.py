@@ -3,28 +3,27 @@ Pruning" (our reconstruction).
 
 A kept weight is useful only if it is both accessible (its source unit is reached from the inputs)
 and co-accessible (its target unit reaches an output) in the unit graph (:mod:`..unit_graph`). While
-training, the threshold masks m = σ(T (|Ŵ| − τ) / s) pass through the two supervisory networks, the
+training, PFM's threshold masks m = σ(T (|Ŵ| − τ_l) / s_l) pass through the two supervisory networks, the
 forward and backward passes with the smooth step tanh(κ x), so the weights see, and the budget term
 λ (Σ m̃ / n − (1 − r))² counts, only consistent edges m̃. The evaluated network keeps exactly
-c = (1 − r) n consistent edges of largest |Ŵ| (threshold, drop dangling edges, refill).
+c = (1 − r) n consistent edges of largest margin (|Ŵ| − τ_l) / s_l (threshold, drop dangling edges, refill).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
-from torch import nn
 
-from ..masks import Mask, attach, latent_weights, parametrizations, set_mask
+from ..masks import Mask, latent_weights, parametrizations, set_mask
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fraction, layer_shapes, smooth_step
 from .annealing import Annealing
 from .base import PruningMethod, register
 from .magnitude import kept_count, magnitude_mask
-from .phase_field import ThresholdMask, _quantile, mask_statistics
+from .phase_field import ThresholdMask, attach_thresholds, margins, mask_statistics
 
 
 class ConsistentThresholdMask(ThresholdMask):
@@ -41,16 +40,20 @@ class ConsistentThresholdMask(ThresholdMask):
 @dataclass(frozen=True)
 class TopologicalConfig:
     """λ = ``budget_weight``; κ = ``kappa``, the sharpness of the surrogate step in the supervisory
-    passes; the temperature rises geometrically from ``temperature_start`` to ``temperature_end``."""
+    passes; thresholds per ``layer`` or one per ``network``, as in PFM; the temperature rises
+    geometrically from ``temperature_start`` to ``temperature_end``."""
 
     budget_weight: float = 1000.0
     kappa: float = 10.0
+    threshold: Literal["network", "layer"] = "layer"
     temperature_start: float = 1.0
     temperature_end: float = 200.0
 
     def __post_init__(self) -> None:
-        if self.budget_weight < 0 or self.kappa <= 0:
+        if not (self.budget_weight >= 0 and self.kappa > 0):
             raise ValueError("budget_weight must be non-negative and kappa positive")
+        if self.threshold not in ("network", "layer"):
+            raise ValueError(f"threshold must be 'network' or 'layer', got {self.threshold!r}")
         Annealing(self.temperature_start, self.temperature_end)
 
 
@@ -71,14 +74,10 @@ class Topological(PruningMethod):
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
-        weights = latent_weights(model)
-        everything = torch.cat([w.detach().abs().flatten() for w in weights.values()])
-        scale = float(everything.mean())
-        threshold = nn.Parameter(torch.tensor(_quantile(everything, rate)))
         annealing = Annealing(c.temperature_start, c.temperature_end)
         temperature = torch.tensor(annealing.start)
-        attach(model, lambda name, layer: ConsistentThresholdMask(layer.weight.shape, threshold, temperature, scale))
-        keep = kept_count(len(everything), rate)
+        count = attach_thresholds(model, rate, c.threshold, temperature, ConsistentThresholdMask)
+        keep = kept_count(count, rate)
         params = parametrizations(model)
 
         def objective(model: GCN, x: torch.Tensor, y: torch.Tensor, progress: float) -> torch.Tensor:
@@ -91,7 +90,7 @@ class Topological(PruningMethod):
                 for p in params.values():
                     p.current = None
             kept = torch.cat([m.flatten() for m in masks.values()]).mean()
-            return loss + c.budget_weight * (kept - keep / len(everything)).square()
+            return loss + c.budget_weight * (kept - keep / count).square()
 
         def on_step(model: GCN, progress: float) -> None:
             temperature.fill_(annealing.at(progress))
@@ -101,7 +100,7 @@ class Topological(PruningMethod):
         shapes, heads = layer_shapes(model), model.config.heads
         with torch.no_grad():
             soft = torch.cat([m.flatten() for m in consistent_soft_masks(model, c.kappa).values()])
-        hard = Mask(consistent_magnitude_mask({n: w.detach().abs() for n, w in latent.items()}, keep, shapes, heads))
+        hard = Mask(consistent_magnitude_mask(margins(model), keep, shapes, heads))
         set_mask(model, hard)
         plain = magnitude_mask(latent, rate, "global")
         return {**mask_statistics(soft, torch.cat([m.flatten() for m in hard.values()])),

@@ -1,0 +1,85 @@
+"""Descriptive statistics of skeleton datasets, for the book's dataset chapter and quick checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .dataset import SkeletonDataset
+from .locate import DatasetNotFoundError
+
+
+def people(dataset: SkeletonDataset) -> list[list[int]]:
+    """The skeleton's connected components (joint indices, in order): one per person or hand."""
+    parent = list(range(dataset.num_joints))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in dataset.bones:
+        parent[root(a)] = root(b)
+    groups: dict[int, list[int]] = {}
+    for joint in range(dataset.num_joints):
+        groups.setdefault(root(joint), []).append(joint)
+    return sorted(groups.values())
+
+
+def describe(dataset: SkeletonDataset) -> dict[str, Any]:
+    """One dataset's size and protocol: classes, sequences, frames per sequence, joints, splits."""
+    frames = dataset.frame_counts()
+    sizes = [tuple(len(part) for part in dataset.split_indices(k)) for k in range(len(dataset.splits))]
+    return {
+        "dataset": dataset.name,
+        "classes": dataset.num_classes,
+        "sequences": len(dataset),
+        "frames min": int(frames.min()) if len(frames) else 0,
+        "frames mean": round(float(frames.mean()), 1) if len(frames) else 0.0,
+        "frames max": int(frames.max()) if len(frames) else 0,
+        "joints": dataset.num_joints,
+        "skeletons": len(people(dataset)),
+        "bones": len(dataset.bones),
+        "protocol": dataset.protocol,
+        "splits": len(dataset.splits),
+        "train/test sizes": ", ".join(f"{tr}/{te}" for tr, te in sizes),
+    }
+
+
+def describe_table(datasets: Iterable[SkeletonDataset], by: str = "row") -> pd.DataFrame:
+    """:func:`describe` of each dataset: one row per dataset (indexed by name), or one column with ``by="column"``."""
+    table = pd.DataFrame([describe(d) for d in datasets]).set_index("dataset")
+    return table.T.astype(str) if by == "column" else table
+
+
+def class_counts(dataset: SkeletonDataset) -> pd.DataFrame:
+    """Sequences per class and per protocol subset (rows: classes; columns: subsets, then the total)."""
+    frame = pd.DataFrame({"class": np.asarray(dataset.class_names)[dataset.labels], "subset": dataset.subsets})
+    table = pd.crosstab(frame["class"], frame["subset"])
+    table = table.reindex(index=list(dataset.class_names), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    return table
+
+
+def find_datasets(names: Iterable[str], roots: Mapping[str, str | os.PathLike[str] | None] | None = None,
+                  options: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, SkeletonDataset], dict[str, str]]:
+    """Load each named dataset that can be found; return the loaded ones and, for the others, why not.
+
+    ``roots`` gives explicit folders per name (default: the usual search, see ``data/README.md``);
+    ``options`` are passed to the loader (the synthetic generator's settings).
+    """  # fmt: skip
+    from . import load_dataset
+
+    loaded: dict[str, SkeletonDataset] = {}
+    missing: dict[str, str] = {}
+    for name in names:
+        try:
+            loaded[name] = load_dataset(name, (roots or {}).get(name), **dict((options or {}).get(name, {})))
+        except DatasetNotFoundError as error:
+            missing[name] = str(error)
+    return loaded, missing

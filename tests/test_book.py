@@ -1,0 +1,202 @@
+"""The book pipeline: every notebook runs (smoke profile, synthetic data) and the strict build passes.
+
+The book is built from a temporary copy of book/ with a temporary results folder, so the repository's
+book/_build/, book/notebooks/ and results/ are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gcnprune import book
+from gcnprune.book import NotebookFailed, ParameterError, make_book, toc_notebooks
+
+pytestmark = pytest.mark.book
+
+BANNER = "This build uses the synthetic dataset and the smoke profile"
+
+
+def copy_book(repo_root: Path, target: Path) -> Path:
+    shutil.copytree(repo_root / "book", target, ignore=shutil.ignore_patterns("_build", "notebooks", ".*"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, repo_root):
+    """The whole book, executed in the smoke profile on synthetic data and built strictly."""
+    tmp = tmp_path_factory.mktemp("book")
+    book_dir = copy_book(repo_root, tmp / "book")
+    result = make_book(dataset="synthetic", profile="smoke", jobs=1, results=tmp / "results", book_dir=book_dir,
+                       log=lambda _: None)  # fmt: skip
+    return book_dir, result
+
+
+def test_toc_and_notebooks_agree(repo_root):
+    names = toc_notebooks(repo_root / "book")
+    assert sorted(names) == sorted(p.stem for p in (repo_root / "notebooks").glob("*.md"))
+    assert names[0] == "datasets" and names[-1] == "reproducibility"
+    for name in names:
+        nb = book.read_notebook(repo_root / "notebooks" / f"{name}.md")
+        if name != "reproducibility":
+            assert {"dataset", "data_root", "profile"} <= set(nb.parameters), name
+    mp = book.read_notebook(repo_root / "notebooks" / "magnitude-pruning.md").parameters
+    assert {"results", "jobs", "folds", "rates", "seeds"} <= set(mp)
+    assert mp["profile"] == "quick" and mp["folds"] is None and mp["rates"] == [0, 0.5, 0.7, 0.9, 0.95, 0.98, 0.99]
+
+
+def test_every_page_is_built_with_the_banner(built):
+    book_dir, result = built
+    html = book_dir / "_build" / "html"
+    assert result.html == html
+    assert (html / "index.html").is_file()
+    pages = [html / "intro.html", html / "bibliography.html"] + [html / "notebooks" / f"{n}.html" for n in toc_notebooks(book_dir)]
+    for page in pages:
+        assert page.is_file(), page
+        text = page.read_text()
+        assert BANNER in text and "not the papers" in text, page
+    assert not list((book_dir / "_build").glob(".staging-*")), "the staging folder should be removed after success"
+
+
+def test_figures_tables_and_glued_numbers(built):
+    book_dir, _ = built
+    html = book_dir / "_build" / "html"
+    datasets = (html / "notebooks" / "datasets.html").read_text()
+    assert "<img" in datasets and "fpha" in datasets and "not found" in datasets
+    mp = (html / "notebooks" / "magnitude-pruning.html").read_text()
+    assert mp.count("<img") >= 1
+    assert "pasted-text" in mp and "not run in this build" not in mp
+    assert "0.99" in mp and "achieved rate" in mp
+    assert "IProgress" not in mp and "Traceback" not in mp
+    assert list((html / "_images").glob("*.png"))
+
+
+def test_provenance_is_recorded_and_shown(built):
+    book_dir, result = built
+    record = json.loads((book_dir / "notebooks" / "provenance.json").read_text())
+    assert record["build"]["profile"] == "smoke" and record["build"]["dataset"] == "synthetic"
+    assert list(record["notebooks"]) == toc_notebooks(book_dir)
+    for name, entry in record["notebooks"].items():
+        assert entry["seconds"] > 0
+        assert entry["version"] and entry["git_commit"]
+        assert entry["packages"]["torch"] and entry["packages"]["jupyter-book"]
+        assert entry["machine"]["cpu_count"] >= 1 and entry["machine"]["platform"]
+    assert record["notebooks"]["magnitude-pruning"]["parameters"]["profile"] == "smoke"
+    assert record["notebooks"]["magnitude-pruning"]["parameters"]["jobs"] == 1
+    for name in toc_notebooks(book_dir):
+        assert (book_dir / "notebooks" / f"{name}.ipynb").is_file()
+    page = (book_dir / "_build" / "html" / "notebooks" / "reproducibility.html").read_text()
+    assert "magnitude-pruning.md" in page and record["notebooks"]["datasets"]["packages"]["torch"] in page
+
+
+def test_misspelled_parameter_is_refused(tmp_path, repo_root, capsys):
+    book_dir = copy_book(repo_root, tmp_path / "book")
+    with pytest.raises(ParameterError) as error:
+        make_book(profile="smoke", only="magnitude-pruning", params=["foldz=1"], book_dir=book_dir, build=False,
+                  results=tmp_path / "results", log=lambda _: None)  # fmt: skip
+    message = str(error.value)
+    assert "magnitude-pruning" in message and "'foldz'" in message
+    for valid in ("folds", "rates", "seeds", "profile"):
+        assert valid in message
+    # the command line says the same and exits non-zero, before executing anything
+    code = book.main(["--profile", "smoke", "--only", "magnitude-pruning", "--param", "foldz=1", "--book", str(book_dir),
+                      "--results", str(tmp_path / "results")])  # fmt: skip
+    assert code == 1
+    assert "foldz" in capsys.readouterr().err
+    # without --only, a parameter goes to every notebook, and one that lacks it is named
+    with pytest.raises(ParameterError, match="notebook datasets"):
+        make_book(profile="smoke", params={"rates": [0.5]}, book_dir=book_dir, build=False, log=lambda _: None)
+    assert not (book_dir / "notebooks").exists() and not (tmp_path / "results").exists()
+
+
+def test_parse_param():
+    assert book.parse_param("folds=[0, 1]") == (None, "folds", [0, 1])
+    assert book.parse_param("magnitude-pruning:rates=[0.9]") == ("magnitude-pruning", "rates", [0.9])
+    assert book.parse_param("folds=null") == (None, "folds", None)
+    assert book.parse_param("dataset=sbu") == (None, "dataset", "sbu")
+    with pytest.raises(ParameterError):
+        book.parse_param("folds")
+
+
+FAILING = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Boom
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+divisor = 0
+```
+
+```{code-cell} ipython3
+answer = 42 / divisor
+```
+"""
+
+
+def test_failing_notebook_stops_the_build(tmp_path, capsys):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "boom.md").write_text(FAILING)
+    book_dir = tmp_path / "book"
+    book_dir.mkdir()
+    (book_dir / "_config.yml").write_text("title: test\nexecute:\n  execute_notebooks: 'off'\n")
+    (book_dir / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/boom\n")
+    (book_dir / "intro.md").write_text("# Intro\n")
+    old = book_dir / "_build" / "html"
+    old.mkdir(parents=True)
+    (old / "index.html").write_text("previous book")
+
+    with pytest.raises(NotebookFailed) as error:
+        make_book(profile="smoke", notebooks_dir=notebooks, book_dir=book_dir, results=tmp_path / "r", log=lambda _: None)
+    message = str(error.value)
+    assert error.value.notebook == "boom"
+    assert "notebook boom failed" in message and "ZeroDivisionError" in message and "42 / divisor" in message
+    # nothing half-built: the previous book is untouched and no executed notebooks were published
+    assert (old / "index.html").read_text() == "previous book"
+    assert not (book_dir / "notebooks").exists()
+
+    code = book.main(["--profile", "smoke", "--notebooks", str(notebooks), "--book", str(book_dir), "--results", str(tmp_path / "r")])
+    assert code == 1
+    assert "notebook boom failed" in capsys.readouterr().err
+
+
+def test_notebook_missing_from_the_toc_is_an_error(tmp_path, repo_root):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(repo_root / "notebooks", notebooks)
+    (notebooks / "orphan.md").write_text(FAILING)
+    with pytest.raises(book.BookError, match="orphan.md is not in the book"):
+        make_book(profile="smoke", notebooks_dir=notebooks, book_dir=copy_book(repo_root, tmp_path / "book"), build=False)
+
+
+def test_stats_and_figure_for_two_people(small_sbu):
+    from gcnprune.data import load_sbu
+    from gcnprune.data.stats import class_counts, describe, people
+    from gcnprune.plots import PERSON_COLOURS, skeleton_frames
+
+    data = load_sbu(small_sbu.folder)
+    info = describe(data)
+    assert info["skeletons"] == 2 and info["joints"] == 30 and info["classes"] == 8
+    assert info["sequences"] == len(small_sbu.labels)
+    frames = data.frame_counts()
+    assert info["frames min"] == frames.min() and info["frames max"] == frames.max()
+    assert [len(g) for g in people(data)] == [15, 15]
+    counts = class_counts(data)
+    assert counts["total"].sum() == len(data) and list(counts.index) == list(data.class_names)
+    fig = skeleton_frames(data, frames=3)
+    colours = {str(line.get_color()) for ax in fig.axes for line in ax.get_lines()} & set(PERSON_COLOURS)
+    assert colours == set(PERSON_COLOURS[:2]), "each person gets one colour"
+    assert sum(1 for ax in fig.axes if ax.get_lines()) == len(set(data.labels.tolist()))

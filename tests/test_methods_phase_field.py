@@ -1,0 +1,258 @@
+"""Phase-field pruning (PFM) and the staple baselines (budget, budget_l1, budget_entropy): the mask
+potentials, the training objective, the reported mask statistics and histograms, per-layer thresholds."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gcnprune import experiments
+from gcnprune.experiments import RunConfig, make_config, parent_weights, run
+from gcnprune.graphs import node_signals
+from gcnprune.masks import latent_weights, parametrizations, soft_masks
+from gcnprune.methods import get_method
+from gcnprune.methods.annealing import Annealing
+from gcnprune.methods.magnitude import kept_count
+from gcnprune.methods.phase_field import (
+    HISTOGRAM_AT, HISTOGRAM_BINS, BudgetConstrained, ThresholdMask, mask_statistics,
+)  # fmt: skip
+from gcnprune.methods.regularizers import POTENTIALS, double_well, entropy, l1, none
+from gcnprune.train import cross_entropy
+
+BUDGET_METHODS = {"phase_field": double_well, "budget": none, "budget_l1": l1, "budget_entropy": entropy}
+
+
+def smoke(method: str, rate: float, method_config: dict | None = None) -> RunConfig:
+    return make_config("synthetic", "smoke", 0, method, rate, method_config=method_config)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    return tmp_path_factory.mktemp("methods-phase-field")
+
+
+def prepared(config: RunConfig, results):
+    model, trainer = experiments._prepare(config, None, False)
+    method = get_method(config.method, config.method_config)
+    method.restore(model, parent_weights(config.parent(), results, None, False))
+    return model, trainer, method
+
+
+# --- the potentials -------------------------------------------------------------------------------
+
+
+def test_double_well_has_wells_at_0_and_1_and_peak_one_sixteenth_at_half():
+    u = torch.linspace(0, 1, 1001, dtype=torch.float64)
+    phi = double_well(u)
+    assert float(double_well(torch.tensor(0.0))) == 0.0 and float(double_well(torch.tensor(1.0))) == 0.0
+    assert float(double_well(torch.tensor(0.5))) == pytest.approx(1 / 16)
+    assert float(phi.max()) == pytest.approx(1 / 16) and float(u[phi.argmax()]) == pytest.approx(0.5)
+    assert bool((phi >= 0).all())
+    assert torch.allclose(phi, double_well(1 - u))  # symmetric about 1/2
+    u = torch.tensor([0.0, 0.5, 1.0], requires_grad=True)
+    double_well(u).sum().backward()
+    assert torch.allclose(u.grad, torch.zeros(3))  # stationary at both wells and at the barrier
+
+
+def test_entropy_is_zero_at_0_and_1_and_ln2_at_half():
+    assert float(entropy(torch.tensor(0.5))) == pytest.approx(math.log(2), rel=1e-6)
+    ends = entropy(torch.tensor([0.0, 1.0]))
+    assert bool(torch.isfinite(ends).all()) and float(ends.abs().max()) < 1e-4
+    u = torch.linspace(0.001, 0.999, 999)
+    h = entropy(u)
+    assert float(h.max()) == pytest.approx(math.log(2), rel=1e-5)
+    assert float(u[h.argmax()]) == pytest.approx(0.5, abs=1e-3)
+    assert torch.allclose(h, -(u * u.log() + (1 - u) * (1 - u).log()), atol=1e-6)
+    x = torch.tensor([0.0, 1.0, 0.3], requires_grad=True)
+    entropy(x).sum().backward()
+    assert bool(torch.isfinite(x.grad).all())
+
+
+def test_l1_is_the_identity_on_the_unit_interval_and_none_is_zero():
+    u = torch.linspace(0, 1, 101)
+    assert torch.equal(l1(u), u)
+    assert torch.equal(none(u), torch.zeros_like(u))
+    assert POTENTIALS == {"phase_field": double_well, "l1": l1, "entropy": entropy, "none": none}
+
+
+@pytest.mark.parametrize("method,potential", list(BUDGET_METHODS.items()))
+def test_each_budget_method_uses_its_potential(method, potential):
+    cls = type(get_method(method))
+    assert issubclass(cls, BudgetConstrained) and cls.pretrained
+    assert POTENTIALS[cls.potential] is potential
+
+
+# --- the threshold mask and its statistics --------------------------------------------------------
+
+
+def test_threshold_mask_is_a_sigmoid_of_magnitude_minus_threshold():
+    threshold = torch.nn.Parameter(torch.tensor(0.5))
+    mask = ThresholdMask(torch.Size([7]), threshold, torch.tensor(1000.0), 1.0)
+    latent = torch.tensor([-2.0, -0.6, -0.4, 0.0, 0.4, 0.6, 2.0])
+    soft = mask.soft(latent)
+    assert torch.allclose(soft, torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0]), atol=1e-6)
+    assert mask.soft(torch.tensor([0.5])).item() == pytest.approx(0.5)
+    mask.temperature.fill_(2.0)
+    expected = torch.sigmoid(2.0 * (latent.abs() - 0.5) / 1.0)
+    assert torch.allclose(mask.soft(latent), expected)
+    mask.train()
+    assert torch.allclose(mask(latent), latent * expected)
+    mask.eval()
+    assert torch.equal(mask(latent), latent)  # hard mask (all ones until one is set)
+
+
+def test_mask_statistics_on_known_values():
+    soft = torch.tensor([0.01, 0.99, 0.6, 0.3, 0.97, 0.2, 0.04, 0.8])
+    hard = torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+    stats = mask_statistics(soft, hard)
+    assert stats["soft_rate"] == pytest.approx(1 - float(soft.mean()))
+    assert stats["soft_binary_fraction"] == pytest.approx(4 / 8)  # 0.01, 0.99, 0.97, 0.04
+    assert stats["soft_hard_agreement"] == pytest.approx(7 / 8)  # only 0.6 disagrees
+
+
+# --- the objective --------------------------------------------------------------------------------
+
+
+def captured_objective(config: RunConfig, results):
+    """Evaluate the method's objective once at progress 0 (Trainer.fit replaced); return the pieces."""
+    model, trainer, method = prepared(config, results)
+    out = {}
+
+    def fit(model, epochs, lr, objective=None, on_step=None, parameters=None, desc="train"):
+        model.train()
+        on_step(model, 0.0)
+        x, y = node_signals(trainer.train_x[:32], trainer.features), trainer.train_y[:32]
+        torch.manual_seed(123)
+        out["loss"] = objective(model, x, y, 0.0).item()
+        torch.manual_seed(123)  # the same dropout draw
+        out["ce"] = cross_entropy(model, x, y, 0.0).item()
+        with torch.no_grad():
+            out["masks"] = torch.cat([m.flatten() for m in soft_masks(model).values()])
+        out["thresholds"] = {n: p.threshold for n, p in parametrizations(model).items()}
+        out["initial"] = {n: p.threshold.item() for n, p in parametrizations(model).items()}
+        out["latent"] = {n: w.detach().clone() for n, w in latent_weights(model).items()}
+        model.eval()
+        return [out["loss"]]
+
+    trainer.fit = fit
+    extra = method.fit(model, trainer, config.rate)
+    return out, extra, model
+
+
+@pytest.mark.parametrize("method", list(BUDGET_METHODS))
+def test_objective_is_cross_entropy_plus_budget_plus_potential(shared, method):
+    rate, lam, mu = 0.7, 30.0, 2.0
+    out, _, _ = captured_objective(smoke(method, rate, {"budget_weight": lam, "potential_weight": mu}), shared)
+    m = out["masks"]
+    kept = kept_count(len(m), rate) / len(m)
+    expected = out["ce"] + lam * float((m.mean() - kept) ** 2) + mu * float(BUDGET_METHODS[method](m).mean())
+    assert out["loss"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+    assert bool(((m > 0) & (m < 1)).all())  # at the starting temperature the masks are soft
+
+
+@pytest.mark.parametrize("threshold", ["network", "layer"])
+def test_thresholds_start_at_the_rate_quantile_network_wide_or_per_layer(shared, threshold):
+    rate = 0.6
+    out, _, _ = captured_objective(smoke("phase_field", rate, {"threshold": threshold}), shared)
+    latent = out["latent"]
+    params = list(out["thresholds"].values())
+    if threshold == "network":
+        assert all(p is params[0] for p in params)
+        everything = torch.cat([w.abs().flatten() for w in latent.values()]).numpy()
+        assert all(v == pytest.approx(float(np.quantile(everything, rate)), rel=1e-6) for v in out["initial"].values())
+    else:
+        assert len({id(p) for p in params}) == len(params)
+        for name, value in out["initial"].items():
+            assert value == pytest.approx(float(np.quantile(latent[name].abs().numpy(), rate)), rel=1e-6)
+        assert len(set(out["initial"].values())) > 1
+
+
+@pytest.mark.parametrize("threshold", ["network", "layer"])
+def test_threshold_options_train_and_hit_the_rate(shared, threshold):
+    config = smoke("phase_field", 0.8, {"threshold": threshold})
+    model, trainer, method = prepared(config, shared)
+    method.fit(model, trainer, 0.8)
+    params = parametrizations(model)
+    thresholds = {n: p.threshold for n, p in params.items()}
+    assert all(isinstance(t, torch.nn.Parameter) for t in thresholds.values())
+    distinct = len({id(t) for t in thresholds.values()})
+    assert distinct == (1 if threshold == "network" else len(thresholds))
+    # thresholds are trained: they are among the model's parameters
+    ids = {id(p) for p in model.parameters()}
+    assert all(id(t) in ids for t in thresholds.values())
+    metrics = run(config, shared)
+    assert metrics["prunable_nonzero"] == kept_count(metrics["prunable_dense"], 0.8)
+
+
+@pytest.mark.parametrize("threshold", ["network", "layer"])
+def test_hard_mask_keeps_the_largest_soft_mask_margins(shared, threshold):
+    """The evaluated mask keeps exactly c entries, in the soft mask's own order (|Ŵ| − τ_l) / s_l, which for
+    one network-wide threshold is the order of |Ŵ|."""
+    rate = 0.8
+    model, trainer, method = prepared(smoke("phase_field", rate, {"threshold": threshold}), shared)
+    method.fit(model, trainer, rate)
+    latent = latent_weights(model)
+    params = parametrizations(model)
+    with torch.no_grad():
+        margin = torch.cat([((latent[n].abs() - p.threshold) / p.scale).flatten() for n, p in params.items()])
+        magnitude = torch.cat([latent[n].abs().flatten() for n in params])
+    hard = torch.cat([p.hard.flatten() for p in params.values()])
+    assert int(hard.sum()) == kept_count(len(hard), rate)
+    assert float(margin[hard == 1].min()) >= float(margin[hard == 0].max()) - 1e-6
+    if threshold == "network":
+        assert float(magnitude[hard == 1].min()) >= float(magnitude[hard == 0].max())
+
+
+# --- reported statistics --------------------------------------------------------------------------
+
+
+def check_histograms(histograms: dict, n: int, keys) -> None:
+    assert set(histograms) == {str(at) for at in keys}
+    for counts in histograms.values():
+        assert len(counts) == HISTOGRAM_BINS
+        assert all(isinstance(c, int) and c >= 0 for c in counts)
+        assert sum(counts) == n
+
+
+@pytest.mark.parametrize("method", list(BUDGET_METHODS))
+def test_smoke_run_reports_mask_statistics(shared, method):
+    config = smoke(method, 0.9)
+    metrics = run(config, shared)
+    for key in ("soft_rate", "soft_binary_fraction", "soft_hard_agreement"):
+        assert 0.0 <= metrics[key] <= 1.0, key
+    n = metrics["prunable_dense"]
+    recorded = [at for at in HISTOGRAM_AT if str(at) in metrics["mask_histograms"]]
+    assert recorded, "no mask histogram recorded"
+    check_histograms(metrics["mask_histograms"], n, recorded)
+    _, trainer, _ = prepared(config, shared)
+    steps = config.train.finetune_epochs * math.ceil(len(trainer.train_y) / config.train.batch_size)
+    # the temperature is set before each step, so the last one ran at progress (steps - 1) / steps
+    assert metrics["final_temperature"] == pytest.approx(Annealing(1.0, 200.0).at((steps - 1) / steps), rel=1e-5)
+
+
+@pytest.mark.parametrize("method", ["phase_field", "budget_entropy"])
+def test_histograms_at_5_50_95_percent_of_training(shared, method):
+    """With enough steps (batch 8: 10 steps an epoch, 30 in all) every histogram is recorded."""
+    config = smoke(method, 0.9)
+    model, trainer, strategy = prepared(config, shared)
+    trainer.config = dataclasses.replace(trainer.config, batch_size=8, finetune_epochs=3)
+    extra = strategy.fit(model, trainer, 0.9)
+    n = sum(p.hard.numel() for p in parametrizations(model).values())
+    check_histograms(extra["mask_histograms"], n, HISTOGRAM_AT)
+    assert extra["final_temperature"] == pytest.approx(Annealing(1.0, 200.0).at(29 / 30), rel=1e-5)
+    # statistics agree with the soft masks left at the end of training
+    with torch.no_grad():
+        soft = torch.cat([m.flatten() for m in soft_masks(model).values()])
+    assert extra["soft_rate"] == pytest.approx(1 - float(soft.mean()), abs=1e-6)
+    for key in ("soft_rate", "soft_binary_fraction", "soft_hard_agreement"):
+        assert 0.0 <= extra[key] <= 1.0
+
+
+ # fmt: skip
+def test_smoke_run_records_every_histogram(shared):
+    metrics = run(smoke("phase_field", 0.9), shared)
+    check_histograms(metrics["mask_histograms"], metrics["prunable_dense"], HISTOGRAM_AT)
