@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     grid.add_argument("--profile", default="quick", choices=sorted(PROFILES))
     grid.add_argument("--methods", default="dense,magnitude", help=f"comma-separated, from: {', '.join(METHODS)}")
     grid.add_argument("--rates", type=_floats, default=[0, 0.5, 0.7, 0.9, 0.95, 0.98, 0.99])
-    grid.add_argument("--folds", type=_folds, default=None, help="1-based, e.g. 1-5 or 1,3 (default: all)")
+    grid.add_argument("--folds", type=_folds, default=None,
+                      help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)")
     grid.add_argument("--seeds", type=lambda t: [int(x) for x in t.split(",")], default=[0])
     grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     folds = args.folds
     if folds is None:
         options = PROFILES[args.profile].synthetic if args.dataset == "synthetic" else {}
-        folds = list(range(len(load_dataset(args.dataset, args.data, **options).splits)))
+        folds = PROFILES[args.profile].default_folds(len(load_dataset(args.dataset, args.data, **options).splits))
     spec = Grid(args.dataset, args.profile, args.methods.split(","), args.rates, folds, args.seeds)
     runs = run_grid(spec, args.results, args.data, jobs=args.jobs)
     with pd.option_context("display.width", 200, "display.max_columns", 20):

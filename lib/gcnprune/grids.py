@@ -13,21 +13,24 @@ TRAINING_RATES = (0.5, 0.7, 0.9, 0.95, 0.98, 0.99)
 EXTRA_RATES = (0.8, 0.97, 0.995)
 ALL_RATES = tuple(sorted(TRAINING_RATES + EXTRA_RATES))
 HIGH_RATES = (0.9, 0.95, 0.98, 0.99, 0.995)
+BASELINE_RATES = (0.9, 0.95, 0.98, 0.99)  # where the staple regularizers and the ablation are compared
 
 LAYER_MP = ("magnitude",), {"magnitude": {"scope": "layer"}}  # the per-layer baseline, beside the global default
 
 # chapter -> list of (methods, rates, method_configs)
+ORDER = ("magnitude-pruning", "probabilistic", "multi-rate", "topological", "phase-field")  # batch priority
 CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dict[str, Any]]]]] = {
     "magnitude-pruning": [(("dense", "magnitude"), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
     "phase-field": [
-        (("dense", "magnitude", "phase_field", "budget", "budget_l1", "budget_entropy"), TRAINING_RATES, {}),
+        (("dense", "magnitude", "phase_field"), TRAINING_RATES, {}),
         (LAYER_MP[0], TRAINING_RATES, LAYER_MP[1]),
+        (("budget", "budget_l1", "budget_entropy"), BASELINE_RATES, {}),
     ],
     "topological": [(("dense", "magnitude", "topological"), HIGH_RATES, {}), (LAYER_MP[0], HIGH_RATES, LAYER_MP[1])],
     "probabilistic": [
         (("dense", "magnitude", "probabilistic"), ALL_RATES, {}),
         (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
-        (("probabilistic",), TRAINING_RATES, {"probabilistic": {"kl_weight": 0.0}}),
+        (("probabilistic",), (0.9, 0.98), {"probabilistic": {"kl_weight": 0.0}}),
     ],
     "multi-rate": [(("dense", "magnitude", "probabilistic", "multi_rate"), ALL_RATES, {}),
                    (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],

@@ -12,13 +12,18 @@ from .train import TrainConfig
 
 @dataclass(frozen=True)
 class Profile:
-    """A budget: training settings, model widths, features, and the synthetic data's size."""
+    """A budget: training settings, model widths, features, the synthetic data's size, and the folds
+    that books and grids run by default (None: every split of the protocol)."""
 
     name: str
     train: TrainConfig
     model: ModelConfig = ModelConfig()
     features: FeatureConfig = FeatureConfig()
     synthetic: dict[str, Any] = field(default_factory=dict)
+    folds: tuple[int, ...] | None = None
+
+    def default_folds(self, splits: int) -> list[int]:
+        return list(range(splits)) if self.folds is None else [f for f in self.folds if f < splits]
 
 
 PROFILES: dict[str, Profile] = {
@@ -28,8 +33,9 @@ PROFILES: dict[str, Profile] = {
         ModelConfig(heads=2, head_channels=4, graph_channels=8, hidden=32),
         FeatureConfig(chunks=4),
         {"num_subjects": 5, "per_class_per_subject": 2},
+        folds=(0,),
     ),
-    "quick": Profile("quick", TrainConfig(epochs=60, finetune_epochs=30)),
+    "quick": Profile("quick", TrainConfig(epochs=40, finetune_epochs=20), folds=(0, 1, 2)),
     "paper": Profile("paper", TrainConfig(epochs=300, finetune_epochs=150)),
 }
 

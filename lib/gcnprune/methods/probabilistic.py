@@ -5,8 +5,9 @@ A band-stop mask m = σ(T (Ŵ − a) / s) + σ(−T (Ŵ + a) / s) removes the ba
 latent weights. The band's half-width a_l(r) is the r-quantile of |w| under a prior Q_l fitted to the
 layer (:mod:`.priors`), and the loss CE + η Σ_l D_KL(P_l ‖ Q_l) pulls the latent weights' distribution
 P_l onto Q_l, so that the prior's quantile prunes a fraction r of the actual weights. ``threshold =
-"empirical"`` instead takes a_l as the r-quantile of the current |Ŵ_l| at every step, so the rate is
-exact throughout training. The evaluated network keeps exactly (1 − r) n_l weights per layer (the
+"empirical"`` (the default, chosen on validation splits) instead takes a_l as the r-quantile of the
+current |Ŵ_l| at every step, so the rate is exact throughout training; the prior then only shapes the
+weights' distribution. The evaluated network keeps exactly (1 − r) n_l weights per layer (the
 largest |Ŵ|); the network cut at the prior's threshold is reported beside it with its own rate.
 """
 
@@ -55,7 +56,7 @@ class ProbabilisticConfig:
 
     family: Family = "gaussian"
     kl_weight: float = 1.0
-    threshold: Literal["prior", "empirical"] = "prior"
+    threshold: Literal["prior", "empirical"] = "empirical"
     temperature_start: float = 1.0
     temperature_end: float = 200.0
     kl_samples: int = 1024

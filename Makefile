@@ -1,0 +1,49 @@
+# Two commands on a fresh machine:
+#   make test   create .venv if needed, install the pinned dependencies, run the tests
+#   make book   the same set-up, then execute every notebook and build book/_build/html/
+# Book variables: DATASET (synthetic, sbu, fpha), PROFILE (smoke, quick, paper), DATA (the dataset's
+# folder, optional), JOBS (parallel training runs), RESULTS (the run cache). E.g. make book DATASET=sbu DATA=../shared/data/sbu PROFILE=paper
+
+DATASET ?= synthetic
+PROFILE ?= quick
+DATA ?=
+JOBS ?= 2
+# The run cache (committed results/ by default).
+RESULTS ?= results
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Installed when pyproject.toml is older than this stamp; delete it (or the venv) to force a reinstall.
+STAMP := $(VENV)/.installed-book-test
+# The first Python >= 3.11 on PATH (override with make PYTHON=/path/to/python3.x).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+# The book's dataset chapter also describes the real datasets it finds: besides $$GCNPRUNE_DATA and
+# data/<name>, look in the project's shared folder ../shared/data when it exists.
+SHARED_DATA := $(wildcard $(CURDIR)/../shared/data)
+ifneq ($(SHARED_DATA),)
+book: export GCNPRUNE_DATA ?= $(abspath $(SHARED_DATA))
+endif
+
+.PHONY: book test install clean-book
+
+book: $(STAMP)
+	$(BIN)/python -m gcnprune.book --dataset $(DATASET) --profile $(PROFILE) --jobs $(JOBS) --results $(RESULTS) $(if $(DATA),--data $(DATA))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.11 found on PATH; run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[book,test]"
+	@touch $@
+
+clean-book:
+	rm -rf book/_build book/notebooks
