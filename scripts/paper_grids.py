@@ -10,7 +10,7 @@ import argparse
 import time
 
 from gcnprune.experiments import accuracy_table, run_grid
-from gcnprune.grids import CHAPTERS, chapter_grids
+from gcnprune.grids import ORDER, chapter_grids
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--data", default=None)
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--chapters", nargs="*", default=list(CHAPTERS))
+    parser.add_argument("--chapters", nargs="*", default=list(ORDER))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", default="results")
     args = parser.parse_args()
