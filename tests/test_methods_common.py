@@ -38,13 +38,7 @@ def shared(tmp_path_factory):
 
 
 def prepared(config: RunConfig, results):
-    """Model, trainer and method built as experiments._train does, with the parent's weights restored."""
-    model, trainer = experiments._prepare(config, None, False)
-    method = get_method(config.method, config.method_config)
-    parent = method.parent(config)
-    if parent is not None:
-        method.restore(model, parent_weights(parent, results, None, False))
-    return model, trainer, method
+    return experiments.prepare(config, results)
 
 
 def test_registry_holds_every_method_family():

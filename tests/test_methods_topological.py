@@ -367,10 +367,7 @@ def shared(tmp_path_factory):
 
 
 def prepared(config: RunConfig, results):
-    model, trainer = experiments._prepare(config, None, False)
-    method = get_method(config.method, config.method_config)
-    method.restore(model, parent_weights(config.parent(), results, None, False))
-    return model, trainer, method
+    return experiments.prepare(config, results)
 
 
 @pytest.mark.parametrize("rate,threshold", [(0.5, "layer"), (0.9, "layer"), (0.97, "layer"), (0.9, "network")])

@@ -29,7 +29,7 @@ from . import __version__
 from .data import load_dataset
 from .data.locate import REPO_ROOT
 from .graphs import FeatureConfig, normalised_adjacency, trajectories
-from .methods import METHODS, get_method
+from .methods import METHODS, PruningMethod, get_method
 from .metrics import sparsity
 from .model import GCN, ModelConfig
 from .profiles import get_profile
@@ -128,14 +128,22 @@ def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[
     return model, trainer
 
 
-def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
-    """Train one run from scratch (or from its dense parent); return the model and its metrics."""
-    torch.set_num_threads(1)  # single-threaded, so parallel and serial grids give identical numbers
+def prepare(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
+            progress: bool = False) -> tuple[GCN, Trainer, PruningMethod]:
+    """The run's model (its parent's weights restored, training the parent if needed), trainer and method."""
     model, trainer = _prepare(config, data_root, progress)
     method = get_method(config.method, config.method_config)
     parent = method.parent(config)
     if parent is not None:
-        method.restore(model, parent_weights(parent, results, data_root, progress))
+        method.restore(model, parent_weights(parent, Path(results), data_root, progress))
+    return model, trainer, method
+
+
+def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
+    """Train one run from scratch (or from its dense parent); return the model and its metrics."""
+    torch.set_num_threads(1)  # single-threaded, so parallel and serial grids give identical numbers
+    model, trainer, method = prepare(config, results, data_root, progress)
+    parent = method.parent(config)
     lineage = {"parent_run": parent.run_hash()} if parent is not None else {}
     start = time.perf_counter()
     extra = method.fit(model, trainer, config.rate)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import SkeletonDataset, Split
-from .locate import DatasetNotFoundError, locate, malformed
+from .locate import DatasetNotFoundError, locate, malformed, read_rows
 
 # The release's joint order: the wrist, the five MCP joints, then each finger's PIP, DIP and TIP in turn.
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
@@ -32,23 +32,8 @@ VALUES_PER_LINE = 1 + 21 * 3
 
 def read_sequence(path: Path) -> np.ndarray:
     """Parse one ``skeleton.txt`` (frame index, then 21 joints' x y z in mm per line) into (frames, 21, 3)."""
-    rows = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split()
-        if len(fields) != VALUES_PER_LINE:
-            raise malformed(path, number, f"expected {VALUES_PER_LINE} space-separated numbers, found {len(fields)}")
-        try:
-            values = [float(f) for f in fields]
-        except ValueError as error:
-            raise malformed(path, number, f"not a number ({error})") from None
-        if not np.all(np.isfinite(values)):
-            raise malformed(path, number, "non-finite value")
-        rows.append(values[1:])
-    if not rows:
-        raise malformed(path, 1, "the file holds no frames")
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 21, 3)
+    rows = read_rows(path, None, VALUES_PER_LINE)
+    return rows[:, 1:].reshape(len(rows), 21, 3).astype(np.float32)
 
 
 def read_split(path: Path) -> tuple[list[tuple[str, str, int]], tuple[str, ...]]:

@@ -1,9 +1,12 @@
-"""Find a real dataset on disk: an explicit path, else ``$GCNPRUNE_DATA/<name>``, else ``data/<name>``."""
+"""Find a real dataset on disk (an explicit path, else ``$GCNPRUNE_DATA/<name>``, else ``data/<name>``)
+and read its numeric text files, with errors that name the file and line."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,3 +37,27 @@ def locate(name: str, root: str | os.PathLike[str] | None, layout: str) -> Path:
 def malformed(path: Path, line: int, problem: str) -> ValueError:
     """An error naming the file and 1-based line of malformed input."""
     return ValueError(f"{path}:{line}: {problem}")
+
+
+def read_rows(path: Path, separator: str | None, count: int) -> np.ndarray:
+    """Every non-blank line of ``path`` as ``count`` finite numbers split on ``separator`` (None:
+    whitespace): a float64 array (lines, count). A malformed or empty file raises with its line number."""
+    rows = []
+    kind = {None: "space-separated", ",": "comma-separated"}.get(separator, f"{separator!r}-separated")
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        text = line.strip()
+        fields = text.split() if separator is None else text.rstrip(separator).split(separator)
+        if len(fields) != count:
+            raise malformed(path, number, f"expected {count} {kind} numbers, found {len(fields)}")
+        try:
+            values = [float(f) for f in fields]
+        except ValueError as error:
+            raise malformed(path, number, f"not a number ({error})") from None
+        if not np.all(np.isfinite(values)):
+            raise malformed(path, number, "non-finite value")
+        rows.append(values)
+    if not rows:
+        raise malformed(path, 1, "the file holds no frames")
+    return np.asarray(rows, dtype=np.float64)

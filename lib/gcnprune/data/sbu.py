@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import SkeletonDataset, Split
-from .locate import DatasetNotFoundError, locate, malformed
+from .locate import DatasetNotFoundError, locate, read_rows
 
 CLASSES = ("approaching", "departing", "kicking", "punching", "pushing", "hugging", "shaking hands", "exchanging")
 BODY_JOINTS = (
@@ -36,23 +36,8 @@ def to_world(normalised: np.ndarray) -> np.ndarray:
 
 def read_sequence(path: Path) -> np.ndarray:
     """Parse one ``skeleton_pos.txt`` into (frames, 30, 3) world coordinates (person A's joints first)."""
-    rows = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.strip().rstrip(",").split(",")
-        if len(fields) != VALUES_PER_LINE:
-            raise malformed(path, number, f"expected {VALUES_PER_LINE} comma-separated numbers, found {len(fields)}")
-        try:
-            values = [float(f) for f in fields]
-        except ValueError as error:
-            raise malformed(path, number, f"not a number ({error})") from None
-        if not np.all(np.isfinite(values)):
-            raise malformed(path, number, "non-finite value")
-        rows.append(values[1:])
-    if not rows:
-        raise malformed(path, 1, "the file holds no frames")
-    return to_world(np.asarray(rows, dtype=np.float64).reshape(len(rows), 30, 3))
+    rows = read_rows(path, ",", VALUES_PER_LINE)
+    return to_world(rows[:, 1:].reshape(len(rows), 30, 3))
 
 
 def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
