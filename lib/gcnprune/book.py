@@ -245,29 +245,6 @@ def plan(notebooks_dir: Path, book_dir: Path, only: Sequence[str] | None, params
     return notebooks, order, injected
 
 
-# ----------------------------------------------------------------------------- reading the run cache
-
-
-def cached_runs(configs: Iterable[Any], results: str | os.PathLike[str] = DEFAULT_RESULTS) -> tuple[Any, list[Any]]:
-    """The runs of ``configs`` already in the cache, as :func:`~gcnprune.experiments.run_configs` rows, and
-    the configurations that have not been run; nothing is trained (for pages that gather other chapters' runs).
-    """  # fmt: skip
-    import pandas as pd
-
-    from . import experiments
-
-    name = getattr(experiments, "label", lambda config: config.method)  # as run_configs names the method
-    rows, missing = [], []
-    for config in configs:
-        metrics = experiments.load_run(config, results)
-        if metrics is None:
-            missing.append(config)
-        else:
-            rows.append({"run": config.run_hash(), "dataset": config.dataset, "method": name(config), "rate": config.rate,
-                         "fold": config.fold, "seed": config.seed, **metrics})  # fmt: skip
-    return pd.DataFrame(rows, columns=None if rows else ["run", "dataset", "method", "rate", "fold", "seed"]), missing
-
-
 # ----------------------------------------------------------------------------- provenance
 
 

@@ -272,7 +272,6 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
             break
         stages.insert(0, list(parents.values()))
     results = str(results)
-    rows: dict[str, dict[str, Any]] = {}
     for stage in stages:
         todo = [c for c in stage if load_run(c, results) is None]
         with tqdm(total=len(todo), desc="runs", disable=not progress or not todo) as bar:
@@ -284,12 +283,26 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
                 for c in todo:
                     run(c, results, data_root, progress=False)
                     bar.update()
+    table, missing = cached_runs(configs, results)
+    assert not missing
+    return table
+
+
+def cached_runs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = DEFAULT_RESULTS
+                ) -> tuple[pd.DataFrame, list[RunConfig]]:
+    """The runs of ``configs`` already cached, one row each (configuration and metrics), and the
+    configurations not run yet; trains nothing (for pages that gather other chapters' runs)."""
+    rows: dict[str, dict[str, Any]] = {}
+    missing = []
     for c in configs:
         metrics = load_run(c, results)
-        assert metrics is not None
-        rows[c.run_hash()] = {"run": c.run_hash(), "dataset": c.dataset, "method": label(c), "rate": c.rate,
-                              "fold": c.fold, "seed": c.seed, **metrics}  # fmt: skip
-    return pd.DataFrame(list(rows.values()))
+        if metrics is None:
+            missing.append(c)
+        else:
+            rows[c.run_hash()] = {"run": c.run_hash(), "dataset": c.dataset, "method": label(c), "rate": c.rate,
+                                  "fold": c.fold, "seed": c.seed, **metrics}  # fmt: skip
+    columns = None if rows else ["run", "dataset", "method", "rate", "fold", "seed"]
+    return pd.DataFrame(list(rows.values()), columns=columns), missing
 
 
 def run_grid(grid: Grid, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
