@@ -462,3 +462,21 @@ def test_register_new_method():
         assert smoke("noop", 0.5).resolved()["method_config"] == {}
     finally:
         METHODS.pop("noop", None)
+
+
+def test_cli_set_passes_method_hyperparameters(tmp_path, capsys):
+    from gcnprune.cli import main
+
+    argv = ["grid", "--profile", "smoke", "--methods", "dense,magnitude", "--rates", "0,0.9", "--folds", "1",
+            "--set", "magnitude.scope=layer", "--results", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    assert "magnitude (scope=layer)" in capsys.readouterr().out
+    configs = [json.loads(p.read_text()) for p in tmp_path.glob("*/config.json")]
+    assert {c["method_config"].get("scope") for c in configs if c["method"] == "magnitude"} == {"layer"}
+
+
+def test_cli_set_rejects_a_malformed_setting():
+    from gcnprune.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["grid", "--set", "scope=layer"])

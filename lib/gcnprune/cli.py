@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 import pandas as pd
@@ -28,6 +29,19 @@ def _folds(text: str) -> list[int]:
     return out
 
 
+def _setting(text: str) -> tuple[str, str, object]:
+    """'magnitude.scope=layer' → ('magnitude', 'scope', 'layer'); the value is JSON when it parses as JSON."""
+    target, sep, raw = text.partition("=")
+    method, dot, key = target.partition(".")
+    if not (sep and dot and method and key):
+        raise argparse.ArgumentTypeError(f"expected METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got {text!r}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return method, key, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gcnprune", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     grid.add_argument("--folds", type=_folds, default=None,
                       help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)")
     grid.add_argument("--seeds", type=lambda t: [int(x) for x in t.split(",")], default=[0])
+    grid.add_argument("--set", type=_setting, action="append", default=[], metavar="METHOD.KEY=VALUE",
+                      help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.kl_weight=0 (repeatable)")
     grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
     clean = sub.add_parser("clean", help="list cached runs that no current configuration maps to")
@@ -61,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     if folds is None:
         options = PROFILES[args.profile].synthetic if args.dataset == "synthetic" else {}
         folds = PROFILES[args.profile].default_folds(len(load_dataset(args.dataset, args.data, **options).splits))
-    spec = Grid(args.dataset, args.profile, args.methods.split(","), args.rates, folds, args.seeds)
+    configs: dict[str, dict[str, object]] = {}
+    for method, key, value in args.set:
+        configs.setdefault(method, {})[key] = value
+    spec = Grid(args.dataset, args.profile, args.methods.split(","), args.rates, folds, args.seeds, configs)
     runs = run_grid(spec, args.results, args.data, jobs=args.jobs)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(f"\nAccuracy (%) on {args.dataset}, {args.profile} profile, mean ± std over {len(folds)} fold(s)"

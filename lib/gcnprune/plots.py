@@ -1,4 +1,6 @@
-"""Figures and display tables for the book: skeleton frames, accuracy against pruning rate.
+"""Figures and display tables for the book: skeleton frames, accuracy against pruning rate, the method
+chapters' diagnostics (mask and weight histograms, achieved rates, the multi-rate curve, unit graphs),
+and the comparisons the chapters draw their verdicts from.
 
 Figures are built on :class:`matplotlib.figure.Figure` without pyplot, so nothing is shown twice in a
 notebook: return the figure as a cell's last expression (or ``display`` it) to show it.
@@ -7,7 +9,8 @@ notebook: return the figure as a cell's last expression (or ``display`` it) to s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,8 +21,23 @@ from .data.dataset import SkeletonDataset
 from .data.stats import people
 
 PERSON_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
-METHOD_STYLES = {"magnitude": ("tab:red", "o")}
+# Fixed (colour, marker) for the methods and variants the chapters show, so a method looks the same
+# in every figure of the book; variants and staple baselines are drawn dashed.
+METHOD_STYLES = {
+    "magnitude": ("tab:red", "o"),
+    "magnitude (scope=layer)": ("tab:orange", "v"),
+    "phase_field": ("tab:blue", "s"),
+    "budget": ("tab:olive", "x"),
+    "budget_l1": ("tab:brown", "P"),
+    "budget_entropy": ("tab:pink", "D"),
+    "topological": ("tab:green", "^"),
+    "probabilistic": ("tab:purple", "D"),
+    "probabilistic (kl_weight=0.0)": ("tab:gray", "X"),
+    "multi_rate": ("tab:cyan", "*"),
+}
+DASHED = ("magnitude (scope=layer)", "budget", "budget_l1", "budget_entropy", "probabilistic (kl_weight=0.0)")
 _OTHER_STYLES = [("tab:green", "s"), ("tab:purple", "^"), ("tab:brown", "D"), ("tab:pink", "v"), ("tab:olive", "P")]
+WIDE_MARGIN = 5.0  # accuracy points: below this, differences between methods are within our fold noise
 DPI = 110
 # Which way is up in each dataset's coordinates (FPHA's camera frame has y pointing down).
 UP_SIGN = {"fpha": -1.0}
