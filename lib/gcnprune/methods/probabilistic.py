@@ -14,9 +14,11 @@ largest |Ŵ|); the network cut at the prior's threshold is reported beside it wi
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import torch
 
 from ..masks import Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask
@@ -106,6 +108,17 @@ def standardised_histogram(model: GCN) -> list[int]:
     latent = latent_weights(model)
     pooled = torch.cat([(latent[n].detach() / p.prior_std).flatten() for n, p in parametrizations(model).items()])
     return torch.histc(pooled, HISTOGRAM_BINS, -HISTOGRAM_RANGE, HISTOGRAM_RANGE).int().tolist()
+
+
+def band_mass(counts: Sequence[float], half_width: float, span: float = HISTOGRAM_RANGE, total: float | None = None) -> float:
+    """The fraction of weights inside (−half_width, half_width) from a histogram of equal bins on ±``span``,
+    interpolating linearly inside the two boundary bins; ``total`` is the number of weights (default:
+    the counts' sum; weights outside ±span are in neither)."""
+    counts = np.asarray(counts, dtype=float)
+    edges = np.linspace(-span, span, len(counts) + 1)
+    overlap = np.clip(np.minimum(edges[1:], half_width) - np.maximum(edges[:-1], -half_width), 0.0, None)
+    inside = float((counts * overlap / np.diff(edges)).sum())
+    return inside / (float(counts.sum()) if total is None else float(total))
 
 
 def evaluate_at(model: GCN, trainer: Trainer, priors: dict[str, Prior], rate: float, threshold: str) -> dict[str, float]:

@@ -1,0 +1,72 @@
+"""Testing the papers' claim that a method beats its baselines by a wide margin, from a summary table.
+
+A difference counts as wide when it is at least ``WIDE_MARGIN`` accuracy points and larger than the two
+standard deviations over folds added, so that the error bars do not overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+WIDE_MARGIN = 5.0  # accuracy points: below this, differences between methods are within our fold noise
+
+
+def _cell(summary: pd.DataFrame, method: str, rate: float) -> tuple[float, float] | None:
+    row = summary[(summary["method"] == method) & np.isclose(summary["rate"], rate)]
+    if row.empty:
+        return None
+    return float(row["mean"].iloc[0]), float(row["std"].fillna(0).iloc[0])
+
+
+def claim_check(summary: pd.DataFrame, method: str, baselines: Sequence[str], rates: Sequence[float],
+                margin: float = WIDE_MARGIN) -> pd.DataFrame:
+    """Does ``method`` beat every baseline by a wide margin at each of ``rates``? One row per rate where
+    ``method`` and at least one baseline ran.
+
+    Columns: the method's mean and std, each baseline's mean and the difference method − baseline
+    (accuracy points), the strongest baseline at that rate and the difference to it, and ``wide``:
+    whether that difference is at least ``margin`` points *and* larger than the two standard
+    deviations added (so the error bars do not overlap).
+    """
+    rows = []
+    for rate in rates:
+        own = _cell(summary, method, rate)
+        others = {b: _cell(summary, b, rate) for b in baselines}
+        others = {b: v for b, v in others.items() if v is not None}
+        if own is None or not others:
+            continue
+        row: dict[str, object] = {"rate": float(rate), "mean": own[0], "std": own[1]}
+        for b, (mean, _) in others.items():
+            row[f"{b} mean"] = mean
+            row[f"{b} diff"] = own[0] - mean
+        best = max(others, key=lambda b: others[b][0])
+        diff = own[0] - others[best][0]
+        row.update({"strongest": best, "diff": diff, "wide": bool(diff >= margin and diff > own[1] + others[best][1])})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdict(check: pd.DataFrame) -> str:
+    """"reproduces", "partly reproduces" or "does not reproduce" from :func:`claim_check`'s ``wide`` column
+    (at every rate, at some, at none); "cannot test" when no rate was compared."""
+    if check.empty:
+        return "cannot test"
+    wide = check["wide"].astype(bool)
+    return "reproduces" if wide.all() else "partly reproduces" if wide.any() else "does not reproduce"
+
+
+def claim_table(check: pd.DataFrame, method: str, digits: int = 1) -> pd.DataFrame:
+    """A display table of :func:`claim_check`: accuracies, differences in points and the wide-margin test."""
+    if check.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame({"target rate": check["rate"].map(lambda r: f"{r:g}"),
+                        method: [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(check["mean"], check["std"])]})  # fmt: skip
+    for column in check.columns:
+        if column.endswith(" diff"):
+            out[f"{method} − {column[:-5]}"] = check[column].map(lambda d: f"{d:+.{digits}f}")
+    out["strongest baseline"] = check["strongest"]
+    out["wide margin"] = check["wide"].map({True: "yes", False: "no"})
+    return out.set_index("target rate")
