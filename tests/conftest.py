@@ -135,3 +135,9 @@ def results_dir(tmp_path) -> Path:
     path = tmp_path / "results"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, request) -> Path:
+    """One results folder per test module, so that each dense (and multi-rate) parent trains once."""
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])

@@ -26,6 +26,8 @@ from gcnprune.methods.base import NoConfig
 from gcnprune.methods.magnitude import Magnitude, MagnitudeConfig, kept_count, magnitude_mask
 from gcnprune.profiles import PROFILES, get_profile
 
+from smoke_runs import record_training
+
 METRIC_KEYS = {"accuracy", "achieved_rate", "prunable_dense", "prunable_nonzero", "params_dense", "params_nonzero",
                "train_seconds", "version", "git_commit", "target_rate", "torch", "evaluated_on"}  # fmt: skip
 
@@ -37,16 +39,7 @@ def smoke(method: str = "dense", rate: float = 0.0, seed: int = 0, fold: int = 0
 @pytest.fixture
 def train_calls(monkeypatch):
     """(method, rate) of every run actually trained, in the order they finish training."""
-    calls = []
-    real = experiments._train
-
-    def counting(config, *args, **kwargs):
-        out = real(config, *args, **kwargs)
-        calls.append((config.method, config.rate))
-        return out
-
-    monkeypatch.setattr(experiments, "_train", counting)
-    return calls
+    return record_training(monkeypatch)
 
 
 # --- run() and its cache --------------------------------------------------------------------------

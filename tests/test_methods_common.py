@@ -11,13 +11,15 @@ import pytest
 import torch
 
 from gcnprune import experiments
-from gcnprune.experiments import RunConfig, make_config, parent_weights, run
+from gcnprune.experiments import RunConfig, run
 from gcnprune.graphs import node_signals
 from gcnprune.masks import get_mask, latent_weights, parametrizations
 from gcnprune.methods import METHODS, get_method
 from gcnprune.methods.annealing import Annealing
 from gcnprune.methods.magnitude import kept_count, magnitude_mask
 from gcnprune.train import cross_entropy
+
+import smoke_runs
 
 SMALL_MULTI_RATE = {"training_rates": (0.5, 0.9)}  # two rates keep the multi-rate training cheap
 LEARNED = ("phase_field", "budget", "budget_l1", "budget_entropy", "topological", "probabilistic")
@@ -28,17 +30,7 @@ RATE_CASES = [(name, rate) for name in PRUNING for rate in (0.5, 0.9)] + [("mult
 def smoke(method: str, rate: float, method_config: dict | None = None) -> RunConfig:
     if method_config is None and method.startswith("multi_rate"):
         method_config = SMALL_MULTI_RATE
-    return make_config("synthetic", "smoke", 0, method, rate, method_config=method_config)
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One results folder for the module, so that each dense (and multi-rate) parent trains once."""
-    return tmp_path_factory.mktemp("methods-common")
-
-
-def prepared(config: RunConfig, results):
-    return experiments.prepare(config, results)
+    return smoke_runs.smoke(method, rate, method_config)
 
 
 def test_registry_holds_every_method_family():
@@ -73,7 +65,7 @@ def test_smoke_run_achieves_the_target_rate_to_one_weight(shared, method, rate):
 @pytest.mark.parametrize("method,rate", RATE_CASES)
 def test_fit_leaves_binary_masks_and_zero_weights_where_pruned(shared, method, rate):
     config = smoke(method, rate)
-    model, trainer, strategy = prepared(config, shared)
+    model, trainer, strategy = experiments.prepare(config, shared)
     extra = strategy.fit(model, trainer, rate)
     assert isinstance(extra, dict)
     json.dumps(extra)  # the extra metrics must be storable
@@ -195,7 +187,7 @@ def one_step_gradients(config: RunConfig, results):
     Returns the latent weights' gradients from that pass, the gradients of any mask thresholds, the
     hard mask the method then evaluates and the model (the pass leaves the latent weights unchanged).
     """
-    model, trainer, strategy = prepared(config, results)
+    model, trainer, strategy = experiments.prepare(config, results)
     grads: dict[str, torch.Tensor] = {}
     threshold_grads: dict[str, torch.Tensor] = {}
 

@@ -15,6 +15,8 @@ from gcnprune.methods import get_method
 from gcnprune.methods.magnitude import kept_count
 from gcnprune.methods.multi_rate import CURVE_RATES, MultiRateConfig
 
+from smoke_runs import record_training
+
 SMALL = {"training_rates": (0.5, 0.9, 0.97)}
 GRID_RATES = (0.5, 0.8, 0.97)  # 0.8 is not a training rate
 
@@ -92,16 +94,8 @@ def test_multi_rate_train_refuses_a_nonzero_rate(tmp_path):
 def grid(tmp_path_factory):
     """The smoke grid of MRMP at three rates, with every run that was actually trained recorded."""
     results = tmp_path_factory.mktemp("methods-multi-rate")
-    trained = []
-    real = experiments._train
-
-    def counting(config, *args, **kwargs):
-        out = real(config, *args, **kwargs)
-        trained.append((config.method, config.rate))
-        return out
-
     mp = pytest.MonkeyPatch()
-    mp.setattr(experiments, "_train", counting)
+    trained = record_training(mp)
     try:
         configs = [smoke("multi_rate", r, SMALL) for r in GRID_RATES]
         table = run_configs(configs, results, jobs=1, progress=False)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from gcnprune import experiments
-from gcnprune.experiments import RunConfig, make_config, parent_weights, run
+from gcnprune.experiments import RunConfig, run
 from gcnprune.graphs import node_signals
 from gcnprune.masks import latent_weights, parametrizations, soft_masks
 from gcnprune.methods import get_method
@@ -23,20 +23,9 @@ from gcnprune.methods.phase_field import (
 from gcnprune.methods.regularizers import POTENTIALS, double_well, entropy, l1, none
 from gcnprune.train import cross_entropy
 
+from smoke_runs import smoke
+
 BUDGET_METHODS = {"phase_field": double_well, "budget": none, "budget_l1": l1, "budget_entropy": entropy}
-
-
-def smoke(method: str, rate: float, method_config: dict | None = None) -> RunConfig:
-    return make_config("synthetic", "smoke", 0, method, rate, method_config=method_config)
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    return tmp_path_factory.mktemp("methods-phase-field")
-
-
-def prepared(config: RunConfig, results):
-    return experiments.prepare(config, results)
 
 
 # --- the potentials -------------------------------------------------------------------------------
@@ -116,7 +105,7 @@ def test_mask_statistics_on_known_values():
 
 def captured_objective(config: RunConfig, results):
     """Evaluate the method's objective once at progress 0 (Trainer.fit replaced); return the pieces."""
-    model, trainer, method = prepared(config, results)
+    model, trainer, method = experiments.prepare(config, results)
     out = {}
 
     def fit(model, epochs, lr, objective=None, on_step=None, parameters=None, desc="train"):
@@ -171,7 +160,7 @@ def test_thresholds_start_at_the_rate_quantile_network_wide_or_per_layer(shared,
 @pytest.mark.parametrize("threshold", ["network", "layer"])
 def test_threshold_options_train_and_hit_the_rate(shared, threshold):
     config = smoke("phase_field", 0.8, {"threshold": threshold})
-    model, trainer, method = prepared(config, shared)
+    model, trainer, method = experiments.prepare(config, shared)
     method.fit(model, trainer, 0.8)
     params = parametrizations(model)
     thresholds = {n: p.threshold for n, p in params.items()}
@@ -190,7 +179,7 @@ def test_hard_mask_keeps_the_largest_soft_mask_margins(shared, threshold):
     """The evaluated mask keeps exactly c entries, in the soft mask's own order (|Ŵ| − τ_l) / s_l, which for
     one network-wide threshold is the order of |Ŵ|."""
     rate = 0.8
-    model, trainer, method = prepared(smoke("phase_field", rate, {"threshold": threshold}), shared)
+    model, trainer, method = experiments.prepare(smoke("phase_field", rate, {"threshold": threshold}), shared)
     method.fit(model, trainer, rate)
     latent = latent_weights(model)
     params = parametrizations(model)
@@ -225,7 +214,7 @@ def test_smoke_run_reports_mask_statistics(shared, method):
     recorded = [at for at in HISTOGRAM_AT if str(at) in metrics["mask_histograms"]]
     assert recorded, "no mask histogram recorded"
     check_histograms(metrics["mask_histograms"], n, recorded)
-    _, trainer, _ = prepared(config, shared)
+    _, trainer, _ = experiments.prepare(config, shared)
     steps = config.train.finetune_epochs * math.ceil(len(trainer.train_y) / config.train.batch_size)
     # the temperature is set before each step, so the last one ran at progress (steps - 1) / steps
     assert metrics["final_temperature"] == pytest.approx(Annealing(1.0, 200.0).at((steps - 1) / steps), rel=1e-5)
@@ -235,7 +224,7 @@ def test_smoke_run_reports_mask_statistics(shared, method):
 def test_histograms_at_5_50_95_percent_of_training(shared, method):
     """With enough steps (batch 8: 10 steps an epoch, 30 in all) every histogram is recorded."""
     config = smoke(method, 0.9)
-    model, trainer, strategy = prepared(config, shared)
+    model, trainer, strategy = experiments.prepare(config, shared)
     trainer.config = dataclasses.replace(trainer.config, batch_size=8, finetune_epochs=3)
     extra = strategy.fit(model, trainer, 0.9)
     n = sum(p.hard.numel() for p in parametrizations(model).values())

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from gcnprune import experiments
-from gcnprune.experiments import RunConfig, make_config, parent_weights, run
+from gcnprune.experiments import run
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import Mask, attach, get_mask, latent_weights, set_mask
 from gcnprune.methods import get_method
@@ -21,6 +21,8 @@ from gcnprune.model import GCN, ModelConfig
 from gcnprune.unit_graph import (
     consistent, consistent_magnitude_mask, dangling_fraction, hard_step, layer_shapes, smooth_step, unit_states,
 )  # fmt: skip
+
+from smoke_runs import smoke
 
 JOINTS, FEATURES, CLASSES = 3, 3, 2
 HEADS, CHANNELS, GRAPH, HIDDEN = 2, 2, 2, 3
@@ -357,19 +359,6 @@ def test_consistent_magnitude_mask_prefers_large_scores():
 # --- the TC method --------------------------------------------------------------------------------
 
 
-def smoke(method: str, rate: float, method_config: dict | None = None) -> RunConfig:
-    return make_config("synthetic", "smoke", 0, method, rate, method_config=method_config)
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    return tmp_path_factory.mktemp("methods-topological")
-
-
-def prepared(config: RunConfig, results):
-    return experiments.prepare(config, results)
-
-
 @pytest.mark.parametrize("rate,threshold", [(0.5, "layer"), (0.9, "layer"), (0.97, "layer"), (0.9, "network")])
 def test_tc_smoke_run_has_no_dangling_edges(shared, rate, threshold):
     metrics = run(smoke("topological", rate, {"threshold": threshold}), shared)
@@ -383,7 +372,7 @@ def test_tc_smoke_run_has_no_dangling_edges(shared, rate, threshold):
 def test_magnitude_dangles_and_tc_does_not_when_hidden_weights_dominate(shared):
     """Scaling the hidden layer up makes global top-c spend the whole budget there: nothing upstream is kept."""
     rate = 0.9
-    model, trainer, _ = prepared(smoke("magnitude", rate), shared)
+    model, trainer, _ = experiments.prepare(smoke("magnitude", rate), shared)
     with torch.no_grad():
         model.hidden.weight.mul_(100.0)
     set_mask(model, magnitude_mask(latent_weights(model), rate, "global"))
@@ -391,7 +380,7 @@ def test_magnitude_dangles_and_tc_does_not_when_hidden_weights_dominate(shared):
     assert int(mask["hidden"].sum()) == mask.num_nonzero()  # all kept weights are hidden ones...
     assert sparsity(model)["dangling_fraction"] == 1.0  # ...fed by no graph-conv channel, so all dangle
 
-    model, trainer, method = prepared(smoke("topological", rate), shared)
+    model, trainer, method = experiments.prepare(smoke("topological", rate), shared)
     with torch.no_grad():
         model.hidden.weight.mul_(100.0)
     extra = method.fit(model, trainer, rate)
