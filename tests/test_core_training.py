@@ -106,7 +106,7 @@ def test_prepare_validation_split_holds_out_part_of_training():
     n_train = len(test_trainer.train_y)
     held = len(trainer.test_y)
     assert len(trainer.train_y) + held == n_train
-    assert held == 10 * round(config.train.validation_fraction * n_train / 10)  # stratified over 10 classes
+    assert held == 20  # one whole subject of the fold's four (10 classes × 2), the groups of synthetic data
 
 
 # --- validation split -----------------------------------------------------------------------------

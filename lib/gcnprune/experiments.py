@@ -21,21 +21,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 from tqdm import tqdm
 
 from . import __version__
-from .data import load_dataset
+from .data import data_fingerprint, load_dataset
 from .data.locate import REPO_ROOT
 from .graphs import FeatureConfig, normalised_adjacency, trajectories
 from .methods import METHODS, PruningMethod, get_method
 from .metrics import sparsity
 from .model import GCN, ModelConfig
 from .profiles import get_profile
-from .train import TrainConfig, Trainer, seed_everything, validation_split
+from .train import TRAINING_VERSION, TrainConfig, Trainer, seed_everything, validation_split
 
 DEFAULT_RESULTS = REPO_ROOT / "results"
+DERIVED = ("implementation", "parent")  # config.json entries computed from code, not chosen
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,9 @@ class RunConfig:
     """Everything that determines a run's numbers; its hash names the run's folder.
 
     ``fold`` is 0-based into the dataset's protocol; ``evaluate`` is ``test`` (the fold's test set) or
-    ``validation`` (a split carved from the training folds, for choosing hyperparameters).
+    ``validation`` (a split carved from the training folds, for choosing hyperparameters). ``data`` is
+    the fingerprint of the dataset the run trains on (:func:`~gcnprune.data.data_fingerprint`): a run
+    refuses to train on data with another fingerprint, and runs on different copies never share a hash.
     """
 
     dataset: str
@@ -57,6 +61,7 @@ class RunConfig:
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     evaluate: str = "test"
+    data: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rate", float(self.rate))  # so 0 and 0.0, or numpy ints, hash alike
@@ -69,16 +74,24 @@ class RunConfig:
         get_method(self.method, self.method_config)  # fails early on an unknown method or bad hyperparameters
 
     def resolved(self) -> dict[str, Any]:
-        """The configuration with every default filled in, method hyperparameters included."""
+        """The configuration with every default filled in, method hyperparameters included, and what
+        it derives from code: the implementation versions of the method and of training, and the hash
+        of the parent run it starts from (so a changed parent changes its children's hashes too)."""
+        method = get_method(self.method, self.method_config)
         out = dataclasses.asdict(self)
-        out["method_config"] = dataclasses.asdict(get_method(self.method, self.method_config).config)
+        out["method_config"] = dataclasses.asdict(method.config)
+        out["implementation"] = {"method": method.version, "training": TRAINING_VERSION}
+        parent = method.parent(self)
+        out["parent"] = None if parent is None else parent.run_hash()
         return out
 
     @classmethod
     def from_resolved(cls, data: dict[str, Any]) -> RunConfig:
-        """Rebuild a configuration from its ``config.json`` (fields added since are given their defaults)."""
+        """Rebuild a configuration from its ``config.json`` (fields added since are given their defaults;
+        the derived ``implementation`` and ``parent`` entries are recomputed, not read)."""
         parts = {"features": FeatureConfig, "model": ModelConfig, "train": TrainConfig}
-        return cls(**{k: parts[k](**v) if k in parts else v for k, v in data.items()})
+        fields = {k: v for k, v in data.items() if k not in DERIVED}
+        return cls(**{k: parts[k](**v) if k in parts else v for k, v in fields.items()})
 
     def run_hash(self) -> str:
         text = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
@@ -90,13 +103,15 @@ class RunConfig:
 
 
 def make_config(dataset: str, profile: str, fold: int, method: str, rate: float, seed: int = 0,
-                method_config: dict[str, Any] | None = None, evaluate: str = "test") -> RunConfig:
-    """A run configuration whose budgets come from the named profile."""
+                method_config: dict[str, Any] | None = None, evaluate: str = "test",
+                data_root: str | os.PathLike[str] | None = None) -> RunConfig:
+    """A run configuration whose budgets come from the named profile, for the data at ``data_root``."""
     p = get_profile(profile)
+    options = dict(p.synthetic) if dataset == "synthetic" else {}
     return RunConfig(
         dataset=dataset, fold=fold, method=method, rate=rate, seed=seed, method_config=dict(method_config or {}),
-        dataset_options=dict(p.synthetic) if dataset == "synthetic" else {},
-        features=p.features, model=p.model, train=p.train, evaluate=evaluate,
+        dataset_options=options, features=p.features, model=p.model, train=p.train, evaluate=evaluate,
+        data=data_fingerprint(dataset, data_root, **options),
     )  # fmt: skip
 
 
@@ -114,9 +129,17 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
 
 def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN, Trainer]:
     dataset = load_dataset(config.dataset, data_root, **config.dataset_options)
+    if dataset.fingerprint != config.data:
+        raise ValueError(
+            f"the {config.dataset} data found (at {data_root or 'the default location'}) has fingerprint "
+            f"{dataset.fingerprint}, but this run is configured for data {config.data or '(none given)'}; "
+            "build the configuration for this data (make_config(..., data_root=...)) or point to the copy it names"
+        )
     train_idx, test_idx = dataset.split_indices(config.fold)
     if config.evaluate == "validation":
-        train_idx, test_idx = validation_split(dataset.labels, train_idx, config.train.validation_fraction, config.seed)
+        groups = np.asarray(dataset.groups) if dataset.groups else None
+        train_idx, test_idx = validation_split(dataset.labels, train_idx, config.train.validation_fraction,
+                                               config.seed, groups)  # fmt: skip
     chunked = trajectories(dataset, config.features)
     labels = torch.from_numpy(dataset.labels)
     generator = seed_everything(config.seed)
@@ -192,8 +215,9 @@ def parent_weights(config: RunConfig, results: Path, data_root: str | None, prog
 
 
 def stale_runs(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[Path]:
-    """Run folders that no current configuration maps to (a default or a field changed since they ran),
-    and leftover temporary folders of interrupted runs."""
+    """Run folders that no current configuration maps to (a default, a field or an implementation
+    version changed since they ran, or their parent's did), and leftover temporary folders of
+    interrupted runs."""
     stale = []
     for folder in sorted(Path(results).iterdir()) if Path(results).is_dir() else []:
         if folder.name.startswith(".tmp-"):
@@ -201,11 +225,13 @@ def stale_runs(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[Path]:
             continue
         if not (folder / "config.json").is_file():
             continue
+        stored = json.loads((folder / "config.json").read_text())
         try:
-            current = RunConfig.from_resolved(json.loads((folder / "config.json").read_text())).run_hash()
+            config = RunConfig.from_resolved(stored)
+            current = config.run_hash() == folder.name and config.resolved() == stored
         except (TypeError, ValueError):
-            current = None
-        if current != folder.name:
+            current = False
+        if not current:
             stale.append(folder)
     return stale
 
@@ -232,7 +258,8 @@ class Grid:
     seeds: Sequence[int] = (0,)
     method_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def configs(self) -> list[RunConfig]:
+    def configs(self, data_root: str | os.PathLike[str] | None = None) -> list[RunConfig]:
+        """Every run of the grid, for the data at ``data_root`` (its fingerprint enters each run)."""
         out = []
         for method in self.methods:
             if method not in METHODS:
@@ -242,7 +269,7 @@ class Grid:
                 for fold in self.folds:
                     for seed in self.seeds:
                         out.append(make_config(self.dataset, self.profile, fold, method, float(rate), seed,
-                                               self.method_configs.get(method)))  # fmt: skip
+                                               self.method_configs.get(method), data_root=data_root))  # fmt: skip
         return out
 
 
@@ -307,7 +334,7 @@ def cached_runs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
 
 def run_grid(grid: Grid, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
              jobs: int = 1, progress: bool = True) -> pd.DataFrame:
-    return run_configs(grid.configs(), results, data_root, jobs, progress)
+    return run_configs(grid.configs(data_root), results, data_root, jobs, progress)
 
 
 def summarise(runs: pd.DataFrame, value: str = "accuracy", scale: float = 100.0) -> pd.DataFrame:

@@ -20,6 +20,8 @@ from .graphs import FeatureConfig, node_signals
 from .metrics import accuracy
 from .model import GCN
 
+TRAINING_VERSION = 2  # bump whenever training or data splitting computes something different (enters every run's hash)
+
 Objective = Callable[[GCN, torch.Tensor, torch.Tensor, float], torch.Tensor]
 StepHook = Callable[[GCN, float], None]
 
@@ -62,14 +64,30 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def validation_split(labels: np.ndarray, indices: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Carve a stratified validation set out of training ``indices``: (kept for training, validation)."""
+def validation_split(labels: np.ndarray, indices: np.ndarray, fraction: float, seed: int,
+                     groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Carve a validation set out of training ``indices``: (kept for training, validation).
+
+    With ``groups`` (one name per sequence, e.g. SBU's actor pairs), whole groups are held out, in a
+    seeded random order, until at least ``fraction`` of the sequences are, so that no group has
+    sequences on both sides (as the test folds hold out whole sets). Without, the split is stratified
+    by class, sequence by sequence.
+    """
     rng = np.random.default_rng(seed)
-    held = []
-    for label in np.unique(labels[indices]):
-        members = indices[labels[indices] == label]
-        count = int(round(fraction * len(members)))
-        held.extend(rng.permutation(members)[:count].tolist())
+    held: list[int] = []
+    if groups is not None:
+        names = np.unique(groups[indices])
+        for name in rng.permutation(names):
+            if len(held) >= fraction * len(indices):
+                break
+            held.extend(indices[groups[indices] == name].tolist())
+        if len(held) == len(indices):
+            raise ValueError(f"cannot hold out {fraction:.0%} of {len(names)} group(s) and keep any for training")
+    else:
+        for label in np.unique(labels[indices]):
+            members = indices[labels[indices] == label]
+            count = int(round(fraction * len(members)))
+            held.extend(rng.permutation(members)[:count].tolist())
     held_out = np.sort(np.asarray(held, dtype=np.int64))
     return np.setdiff1d(indices, held_out), held_out
 

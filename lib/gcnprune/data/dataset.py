@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -27,6 +29,9 @@ class SkeletonDataset:
     ``mirror`` is the joint permutation that, with x negated, turns a sample into another valid
     sample of the same class (SBU: swap the two people and each body's left and right), or empty
     where mirroring would change the class (a left-hand wave becomes a right-hand one).
+    ``groups[i]`` names the unit that a validation split must not cut through (SBU: the unordered
+    pair of actors, who also appear with roles swapped in another set; synthetic: the subject), or is
+    empty where each sequence is its own unit.
     """
 
     name: str
@@ -41,9 +46,12 @@ class SkeletonDataset:
     splits: tuple[Split, ...]
     sources: tuple[str, ...] = ()
     mirror: tuple[int, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
+        if self.groups and len(self.groups) != n:
+            raise ValueError(f"{self.name}: {n} sequences but {len(self.groups)} groups")
         if len(self.labels) != n or len(self.subsets) != n:
             raise ValueError(
                 f"{self.name}: {n} sequences but {len(self.labels)} labels and {len(self.subsets)} subsets"
@@ -96,3 +104,17 @@ class SkeletonDataset:
 
     def frame_counts(self) -> np.ndarray:
         return np.array([len(s) for s in self.sequences])
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 (16 hex digits) of everything a run learns from: every sequence's coordinates, the
+        labels, subsets, groups and the protocol's splits. It enters every run's hash, so a cache filled
+        from another copy of the data (a label swapped, a set missing) is never read as this one's."""
+        digest = hashlib.sha256()
+        for part in (self.name, self.class_names, self.joint_names, self.subsets, self.groups, self.splits):
+            digest.update(repr(part).encode())
+        digest.update(np.ascontiguousarray(self.labels, dtype=np.int64).tobytes())
+        for sequence in self.sequences:
+            digest.update(repr(sequence.shape).encode())
+            digest.update(np.ascontiguousarray(sequence, dtype=np.float32).tobytes())
+        return digest.hexdigest()[:16]

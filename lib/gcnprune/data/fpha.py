@@ -28,6 +28,7 @@ LAYOUT = (
     f"e.g. {ANNOTATIONS}/Subject_1/charge_cell_phone/1/skeleton.txt"
 )
 VALUES_PER_LINE = 1 + 21 * 3
+DEVELOPMENT_FINGERPRINT = "d99256d5f9c60f48"  # SkeletonDataset.fingerprint of the training half with its development split
 
 
 def read_sequence(path: Path) -> np.ndarray:

@@ -26,12 +26,18 @@ FOLDS = (
 BODY_LEFT_RIGHT = (0, 1, 2, 6, 7, 8, 3, 4, 5, 12, 13, 14, 9, 10, 11)  # each joint's mirror image in one body
 LAYOUT = "<set>/<class 01..08>/<sequence>/skeleton_pos.txt, e.g. s01s02/01/001/skeleton_pos.txt"
 VALUES_PER_LINE = 1 + 2 * 15 * 3
+RELEASE_FINGERPRINT = "7c49cd1ed677266f"  # SkeletonDataset.fingerprint of the official release (README: sha256 a42ff9b6…)
 
 
 def to_world(normalised: np.ndarray) -> np.ndarray:
     """Undo SBU's normalisation: X = 1280 − 2560x, Y = 960 − 1920y, Z = 10000 z / 7.8125 (Y points up)."""
     x, y, z = normalised[..., 0], normalised[..., 1], normalised[..., 2]
     return np.stack([1280 - 2560 * x, 960 - 1920 * y, 10000 * z / 7.8125], axis=-1).astype(np.float32)
+
+
+def actor_pair(set_name: str) -> str:
+    """The unordered pair of actors of a set: s01s02 and s02s01 are the same two people, "s01+s02"."""
+    return "+".join(sorted((set_name[:3], set_name[3:])))
 
 
 def read_sequence(path: Path) -> np.ndarray:
@@ -44,7 +50,7 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
     """Load every sequence under ``root`` (see :func:`~gcnprune.data.locate.locate`) with its set fold."""
     folder = locate("sbu", root, LAYOUT)
     fold_of = {s: f"fold{k + 1}" for k, sets in enumerate(FOLDS) for s in sets}
-    sequences, labels, subsets, sources = [], [], [], []
+    sequences, labels, subsets, sources, groups = [], [], [], [], []
     for set_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         if set_dir.name not in fold_of:
             raise DatasetNotFoundError(f"{set_dir}: unknown SBU set; expected one of {sorted(fold_of)} ({LAYOUT})")
@@ -58,6 +64,7 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
                 sequences.append(read_sequence(path))
                 labels.append(int(class_dir.name) - 1)
                 subsets.append(fold_of[set_dir.name])
+                groups.append(actor_pair(set_dir.name))
                 sources.append(str(path.relative_to(folder)))
     if not sequences:
         raise DatasetNotFoundError(f"no SBU sequences under {folder} ({LAYOUT}); see data/README.md")
@@ -77,4 +84,5 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
         splits=splits,
         sources=tuple(sources),
         mirror=tuple(j + 15 for j in BODY_LEFT_RIGHT) + BODY_LEFT_RIGHT,
+        groups=tuple(groups),
     )

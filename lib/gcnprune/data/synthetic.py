@@ -143,4 +143,5 @@ def make_synthetic(config: SyntheticConfig = SyntheticConfig()) -> SkeletonDatas
         protocol=f"{config.num_folds}-fold cross-validation by subject",
         splits=tuple(Split(n, tuple(m for m in names if m != n), (n,)) for n in names),
         sources=tuple(sources),
+        groups=tuple(source.split("/")[0] for source in sources),
     )

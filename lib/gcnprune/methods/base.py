@@ -26,11 +26,13 @@ class PruningMethod(ABC):
     """One pruning recipe: ``fit`` trains ``model`` so that it evaluates at the target ``rate``.
 
     ``Config`` is the typed dataclass of the method's hyperparameters (every field enters the run
-    hash); ``pretrained`` methods start from the trained dense model of the same fold and seed, and
+    hash); ``version`` is the implementation's version, which enters the hash too, so the cache never
+    mixes runs of older code with current ones; ``pretrained`` methods start from the trained dense model of the same fold and seed, and
     ``keeps_weights`` methods store their trained model for runs that start from it.
     """
 
     name: ClassVar[str]
+    version: ClassVar[int] = 1  # implementation version: bump whenever ``fit`` computes something different
     Config: ClassVar[type] = NoConfig
     pretrained: ClassVar[bool] = False
     keeps_weights: ClassVar[bool] = False
