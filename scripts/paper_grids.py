@@ -2,6 +2,7 @@
 
 Finished runs are skipped, so the job can be stopped and restarted; the book then renders from the
 cache without training. Example: python scripts/paper_grids.py --dataset sbu --data ../shared/data/sbu
+With ``--dataset fpha`` it runs the FPHA development page's grid (the split in the folder given).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import time
 
 from gcnprune.experiments import accuracy_table, run_grid
-from gcnprune.grids import ORDER, chapter_grids
+from gcnprune.grids import ORDER, chapter_grids, development_grid
 
 
 def main() -> None:
@@ -23,8 +24,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", default="results")
     args = parser.parse_args()
-    grids = {chapter: chapter_grids(chapter, args.dataset, args.profile, args.folds) for chapter in args.chapters}
-    ordered = [(c, g[0]) for c, g in grids.items()] + [(c, x) for c, g in grids.items() for x in g[1:]]
+    if args.dataset == "fpha":
+        ordered = [("fpha-development", development_grid(args.profile))]
+    else:
+        grids = {chapter: chapter_grids(chapter, args.dataset, args.profile, args.folds) for chapter in args.chapters}
+        ordered = [(c, g[0]) for c, g in grids.items()] + [(c, x) for c, g in grids.items() for x in g[1:]]
     for chapter, grid in ordered:  # every chapter's main comparison first, then the rest
         start = time.perf_counter()
         runs = run_grid(grid, args.results, args.data, jobs=args.jobs)

@@ -20,11 +20,12 @@ from gcnprune.experiments import make_config, run
 CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
     "profile (300 epochs)": {},
     "900 epochs": {"train": {"epochs": 900}},
-    "900 epochs, velocities": {"train": {"epochs": 900}, "features": {"velocities": True}},
+    "900 epochs, relative": {"train": {"epochs": 900}, "features": {"relative": True}},
     "1800 epochs": {"train": {"epochs": 1800}},
+    "900 epochs, velocities": {"train": {"epochs": 900}, "features": {"velocities": True}},
+    "1800 epochs, relative": {"train": {"epochs": 1800}, "features": {"relative": True}},
+    "900 epochs, relative, no noise": {"train": {"epochs": 900, "noise": 0.0}, "features": {"relative": True}},
     "900 epochs, mirror": {"train": {"epochs": 900, "mirror": True}},
-    "900 epochs, dropout 0.3": {"train": {"epochs": 900}, "model": {"dropout": 0.3}},
-    "900 epochs, lr 2e-3": {"train": {"epochs": 900, "lr": 2e-3}},
 }
 
 

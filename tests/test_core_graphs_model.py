@@ -235,3 +235,37 @@ def test_eval_is_deterministic_and_train_uses_dropout():
     a = model(x)
     torch.manual_seed(2)
     assert not torch.equal(a, model(x))
+
+
+def test_node_signals_with_joint_relative_positions():
+    chunks, joints = 3, 4
+    chunked = torch.randn(2, chunks, joints, 3)
+    roots = (0, 0, 3, 3)  # two "bodies" rooted at joints 0 and 3
+    config = FeatureConfig(chunks=chunks, relative=True)
+    x = node_signals(chunked, config, roots)
+    plain = node_signals(chunked, FeatureConfig(chunks=chunks))
+    assert x.shape == (2, joints, config.signal_size()) == (2, joints, 2 * plain.shape[-1])
+    blocks = x.view(2, joints, chunks, 6)  # per chunk: the position, then the joint-relative position
+    assert torch.equal(blocks[..., :3].flatten(2), plain)
+    relative = blocks[..., 3:]
+    for j, r in enumerate(roots):
+        assert torch.allclose(relative[:, j], chunked[:, :, j] - chunked[:, :, r])
+    assert torch.equal(relative[:, 0], torch.zeros_like(relative[:, 0]))  # a root sees itself at the origin
+    shifted = node_signals(chunked + torch.tensor([1.0, -2.0, 0.5]), config, roots).view(2, joints, chunks, 6)
+    assert torch.allclose(shifted[..., 3:], relative, atol=1e-6)  # translation-free
+
+
+def test_joint_relative_positions_need_the_roots():
+    with pytest.raises(ValueError, match="root"):
+        node_signals(torch.randn(1, 2, 3, 3), FeatureConfig(chunks=2, relative=True))
+
+
+def test_signal_size_counts_every_part():
+    assert FeatureConfig(chunks=5, velocities=True, relative=True).signal_size() == 45
+
+
+def test_sbu_roots_are_each_persons_torso(small_sbu):
+    from gcnprune.data import load_sbu
+
+    roots = load_sbu(small_sbu.folder).joint_roots()
+    assert roots == (2,) * 15 + (17,) * 15

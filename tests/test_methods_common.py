@@ -12,7 +12,6 @@ import torch
 
 from gcnprune import experiments
 from gcnprune.experiments import RunConfig, run
-from gcnprune.graphs import node_signals
 from gcnprune.masks import get_mask, latent_weights, parametrizations
 from gcnprune.methods import METHODS, get_method
 from gcnprune.methods.annealing import Annealing
@@ -81,7 +80,7 @@ def test_fit_leaves_binary_masks_and_zero_weights_where_pruned(shared, method, r
         assert bool((effective[m == 0] == 0).all()), name
         assert torch.equal(effective[m == 1], latent[name].detach()[m == 1]), name
     # the evaluated outputs do not depend on the dropped latent weights at all
-    x = node_signals(trainer.test_x[:8], trainer.features)
+    x = trainer.signals(trainer.test_x[:8])
     with torch.no_grad():
         before = model(x)
         for name, w in latent.items():
@@ -124,7 +123,7 @@ BAD_CONFIGS = [
     ("topological", {"threshold": "neuron"}),
     ("topological", {"potential_weight": 1.0}),
     *[(name, bad) for name in ("probabilistic", "multi_rate_train", "multi_rate") for bad in (
-        {"family": "cauchy"}, {"threshold": "network"}, {"kl_weight": -1.0}, {"kl_samples": 1},
+        {"family": "cauchy"}, {"threshold": "network"}, {"alignment_weight": -1.0}, {"kl_samples": 1},
         {"temperature_start": 0.0}, {"temperature_start": 2.0, "temperature_end": 1.0},
     )],  # fmt: skip
     *[(name, bad) for name in ("multi_rate_train", "multi_rate") for bad in (
@@ -195,7 +194,7 @@ def one_step_gradients(config: RunConfig, results):
         model.train()
         if on_step is not None:
             on_step(model, 0.0)
-        x, y = node_signals(trainer.train_x[:48], trainer.features), trainer.train_y[:48]
+        x, y = trainer.signals(trainer.train_x[:48]), trainer.train_y[:48]
         model.zero_grad(set_to_none=True)
         (objective or cross_entropy)(model, x, y, 0.0).backward()
         grads.update({name: w.grad.detach().clone() for name, w in latent_weights(model).items()})
@@ -245,7 +244,7 @@ def test_learned_masks_pass_gradient_to_pruned_weights(shared, method):
 def test_cross_entropy_alone_reaches_pruned_weights_through_the_soft_mask(shared, method):
     """Without the budget, potential or KL terms the gradient at pruned weights still comes from the loss."""
     no_regularizer = {"phase_field": {"budget_weight": 0.0, "potential_weight": 0.0},
-                      "topological": {"budget_weight": 0.0}, "probabilistic": {"kl_weight": 0.0}}[method]  # fmt: skip
+                      "topological": {"budget_weight": 0.0}, "probabilistic": {"alignment_weight": 0.0}}[method]  # fmt: skip
     grads, _, mask, _ = one_step_gradients(smoke(method, 0.9, no_regularizer), shared)
     at_pruned, _ = nonzero_fractions(grads, mask)
     assert at_pruned > 0.1  # a fixed mask gives exactly 0 here

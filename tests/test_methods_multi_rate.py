@@ -36,8 +36,9 @@ def smoke(method: str, rate: float, method_config: dict | None = None):
     {"training_rates": (0.5, 0.9), "rate_weights": (1.0,)},
     {"training_rates": (0.5, 0.9), "rate_weights": (1.0, 1.0, 1.0)},
     {"training_rates": (0.5, 0.9), "rate_weights": (1.0, -0.5)},
-    {"kl_weight": -1.0},
+    {"alignment_weight": -1.0},
     {"family": "student"},
+    {"alignment": "sinkhorn"},
 ])  # fmt: skip
 def test_multi_rate_config_validation(bad):
     with pytest.raises(ValueError):
@@ -175,7 +176,7 @@ def test_child_restores_the_parent_weights_unchanged(grid):
 
 
 @pytest.mark.parametrize("extra", [{"sample": True}, {"sample": True, "rate_weights": (0.2, 0.3, 0.5)},
-                                   {"threshold": "prior"}])  # fmt: skip
+                                   {"threshold": "empirical"}, {"alignment": "kl"}])  # fmt: skip
 def test_variants_train_and_serve_their_rates(tmp_path, grid, extra):
     results, _, _, _ = grid
     dense = smoke("dense", 0.0)
@@ -191,6 +192,6 @@ def test_variants_train_and_serve_their_rates(tmp_path, grid, extra):
     for config, (_, row) in zip(configs, table.iterrows()):
         assert row["parent_run"] == parent
         assert row["prunable_nonzero"] == kept_count(row["prunable_dense"], config.rate)
-    if extra.get("threshold", "empirical") == "empirical":  # empirical bands cut each layer at its own quantile
+    if extra.get("threshold") == "empirical":  # empirical bands cut each layer at its own quantile
         for _, row in table.iterrows():
             assert abs(row["threshold_rate"] - row["rate"]) <= 6 / row["prunable_dense"]

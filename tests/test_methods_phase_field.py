@@ -1,5 +1,6 @@
 """Phase-field pruning (PFM) and the staple baselines (budget, budget_l1, budget_entropy): the mask
-potentials, the training objective, the reported mask statistics and histograms, per-layer thresholds."""
+potentials, the rate schedule and the exactly solved budget, the training objective, the reported mask
+statistics and histograms, per-layer thresholds."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import torch
 
 from gcnprune import experiments
 from gcnprune.experiments import RunConfig, run
-from gcnprune.graphs import node_signals
 from gcnprune.masks import latent_weights, parametrizations, soft_masks
 from gcnprune.methods import get_method
-from gcnprune.methods.annealing import Annealing
+from gcnprune.methods.annealing import Annealing, GradualRate
+from gcnprune.methods.budget import ExactBudget, offset_bracket, solve_offset, threshold_masks
 from gcnprune.methods.magnitude import kept_count
 from gcnprune.methods.phase_field import (
     HISTOGRAM_AT, HISTOGRAM_BINS, BudgetConstrained, ThresholdMask, mask_statistics,
@@ -92,32 +93,97 @@ def test_threshold_mask_is_a_sigmoid_of_magnitude_minus_threshold():
 
 
 def test_mask_statistics_on_known_values():
-    soft = torch.tensor([0.01, 0.99, 0.6, 0.3, 0.97, 0.2, 0.04, 0.8])
-    hard = torch.tensor([0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+    soft = torch.tensor([0.01, 0.99, 0.4, 0.3, 0.97, 0.7, 0.04, 0.8])
+    hard = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0])
     stats = mask_statistics(soft, hard)
-    assert stats["soft_rate"] == pytest.approx(1 - float(soft.mean()))
+    assert set(stats) == {"soft_rate", "soft_binary_fraction", "kept_overlap"}
+    assert stats["soft_rate"] == pytest.approx(1 - 4.21 / 8)
     assert stats["soft_binary_fraction"] == pytest.approx(4 / 8)  # 0.01, 0.99, 0.97, 0.04
-    assert stats["soft_hard_agreement"] == pytest.approx(7 / 8)  # only 0.6 disagrees
+    assert stats["kept_overlap"] == pytest.approx(3 / 4)  # kept 1, 2, 4, 7; the soft mask drops 2 (0.4)
+
+
+def test_kept_overlap_is_not_dominated_by_the_pruned_majority():
+    """A soft mask that agrees on all 96 pruned entries but keeps 1 of the 4 kept ones overlaps 25 %
+    (an agreement over all entries would read 97 %)."""
+    hard, soft = torch.zeros(100), torch.full((100,), 0.02)
+    hard[:4] = 1.0
+    soft[3:7] = 0.9  # keeps entry 3 of the evaluated network, and 4, 5, 6 that it prunes
+    stats = mask_statistics(soft, hard)
+    assert stats["kept_overlap"] == pytest.approx(1 / 4)
+    assert stats["soft_rate"] == pytest.approx(1 - (96 * 0.02 + 4 * 0.9) / 100)
+    assert mask_statistics(soft, torch.zeros(100))["kept_overlap"] == 1.0  # nothing kept: vacuously all
+
+
+# --- the rate schedule and the exact budget -------------------------------------------------------
+
+
+def test_gradual_rate_is_cubic_from_dense_to_the_target_then_flat():
+    schedule = GradualRate(0.99, 0.6)
+    assert schedule.at(0.0) == 0.0 and schedule.at(-1.0) == 0.0
+    assert schedule.at(0.3) == pytest.approx(0.99 * (1 - 0.5**3))
+    assert schedule.at(0.6) == pytest.approx(0.99) and schedule.at(0.8) == 0.99 and schedule.at(1.0) == 0.99
+    values = [schedule.at(p) for p in np.linspace(0, 1, 101)]
+    assert all(b >= a for a, b in zip(values, values[1:]))
+    for bad in (dict(rate=1.0), dict(rate=0.5, until=0.0), dict(rate=0.5, until=1.5)):
+        with pytest.raises(ValueError):
+            GradualRate(**bad)
+
+
+def test_solve_offset_finds_the_root_of_a_monotone_mean_and_clamps_outside_the_bracket():
+    margins = torch.linspace(-3, 5, 1001)
+    for target in (0.01, 0.2, 0.5, 0.97):
+        delta = solve_offset(lambda d: float(threshold_masks(margins, 50.0, d).mean()), target, -10.0, 10.0)
+        assert float(threshold_masks(margins, 50.0, delta).mean()) == pytest.approx(target, abs=1e-6)
+    assert solve_offset(lambda d: d, 2.0, -1.0, 1.0) == 1.0  # unreachable targets give the bracket's ends
+    assert solve_offset(lambda d: d, -2.0, -1.0, 1.0) == -1.0
+    low, high = offset_bracket(margins, 10.0)
+    assert low == pytest.approx(-5 - 1.0) and high == pytest.approx(3 + 1.0)
+
+
+@pytest.mark.parametrize("per_layer", [True, False])
+def test_exact_budget_holds_the_scheduled_kept_fraction(per_layer):
+    torch.manual_seed(0)
+    margins = {"a": torch.randn(300), "b": torch.randn(40, 5) * 3}
+    budget = ExactBudget.create(Annealing(1.0, 200.0), 0.95, 0.6, {"a": 300, "b": 200}, per_layer)
+
+    def masks(name=None):
+        chosen = margins if name is None else {name: margins[name]}
+        return torch.cat([threshold_masks(z, budget.temperature, budget.offsets[n]).flatten() for n, z in chosen.items()])
+
+    for progress in (0.1, 0.3, 0.59, 0.9):
+        budget.update(progress, margins)
+        kept = kept_count(500, 0.95 * (1 - (1 - min(progress, 0.6) / 0.6) ** 3)) / 500
+        assert float(masks().mean()) == pytest.approx(kept, abs=1e-6)
+        if per_layer:  # every layer at the scheduled rate
+            assert float(masks("a").mean()) == pytest.approx(kept, abs=1e-6)
+            assert float(masks("b").mean()) == pytest.approx(kept, abs=1e-6)
+        else:
+            assert float(budget.offsets["a"]) == float(budget.offsets["b"])
+        assert float(budget.temperature) == pytest.approx(Annealing(1.0, 200.0).at(progress))
+    budget.update(0.0, margins)  # the dense start is out of reach of sigmoids: every mask is at least σ(10)
+    assert float(masks().min()) == pytest.approx(float(torch.sigmoid(torch.tensor(10.0))), abs=1e-6)
 
 
 # --- the objective --------------------------------------------------------------------------------
 
 
-def captured_objective(config: RunConfig, results):
-    """Evaluate the method's objective once at progress 0 (Trainer.fit replaced); return the pieces."""
+def captured_objective(config: RunConfig, results, progress: float = 0.0):
+    """Evaluate the method's objective once at ``progress`` (Trainer.fit replaced); return the pieces."""
     model, trainer, method = experiments.prepare(config, results)
     out = {}
 
     def fit(model, epochs, lr, objective=None, on_step=None, parameters=None, desc="train"):
         model.train()
-        on_step(model, 0.0)
-        x, y = node_signals(trainer.train_x[:32], trainer.features), trainer.train_y[:32]
+        on_step(model, progress)
+        x, y = trainer.signals(trainer.train_x[:32]), trainer.train_y[:32]
         torch.manual_seed(123)
-        out["loss"] = objective(model, x, y, 0.0).item()
+        out["loss"] = objective(model, x, y, progress).item()
         torch.manual_seed(123)  # the same dropout draw
-        out["ce"] = cross_entropy(model, x, y, 0.0).item()
+        out["ce"] = cross_entropy(model, x, y, progress).item()
+        latent = latent_weights(model)
         with torch.no_grad():
             out["masks"] = torch.cat([m.flatten() for m in soft_masks(model).values()])
+            out["offset_free"] = torch.cat([p.soft_at(latent[n], 0.0).flatten() for n, p in parametrizations(model).items()])
         out["thresholds"] = {n: p.threshold for n, p in parametrizations(model).items()}
         out["initial"] = {n: p.threshold.item() for n, p in parametrizations(model).items()}
         out["latent"] = {n: w.detach().clone() for n, w in latent_weights(model).items()}
@@ -129,15 +195,21 @@ def captured_objective(config: RunConfig, results):
     return out, extra, model
 
 
+@pytest.mark.parametrize("progress", [0.0, 0.3])
 @pytest.mark.parametrize("method", list(BUDGET_METHODS))
-def test_objective_is_cross_entropy_plus_budget_plus_potential(shared, method):
+def test_objective_is_cross_entropy_plus_budget_plus_potential_under_the_exact_budget(shared, method, progress):
+    """CE + λ (Σ m⁰ / n − k(p))² + μ Σ Φ(m) / n, with the masks m meeting the scheduled budget k(p) exactly."""
     rate, lam, mu = 0.7, 30.0, 2.0
-    out, _, _ = captured_objective(smoke(method, rate, {"budget_weight": lam, "potential_weight": mu}), shared)
-    m = out["masks"]
-    kept = kept_count(len(m), rate) / len(m)
-    expected = out["ce"] + lam * float((m.mean() - kept) ** 2) + mu * float(BUDGET_METHODS[method](m).mean())
+    out, _, _ = captured_objective(smoke(method, rate, {"budget_weight": lam, "potential_weight": mu}), shared, progress)
+    m, m0 = out["masks"], out["offset_free"]
+    kept = kept_count(len(m), GradualRate(rate, 0.6).at(progress)) / len(m)
+    expected = out["ce"] + lam * float((m0.mean() - kept) ** 2) + mu * float(BUDGET_METHODS[method](m).mean())
     assert out["loss"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
-    assert bool(((m > 0) & (m < 1)).all())  # at the starting temperature the masks are soft
+    assert bool(((m0 > 0) & (m0 < 1)).all())  # at the starting temperature the thresholds' masks are soft
+    if progress == 0.0:  # dense start: as dense as the offset's bracket allows
+        assert float(m.min()) >= float(torch.sigmoid(torch.tensor(10.0))) - 1e-6
+    else:
+        assert float(m.mean()) == pytest.approx(kept, abs=1e-6)
 
 
 @pytest.mark.parametrize("threshold", ["network", "layer"])
@@ -184,7 +256,7 @@ def test_hard_mask_keeps_the_largest_soft_mask_margins(shared, threshold):
     latent = latent_weights(model)
     params = parametrizations(model)
     with torch.no_grad():
-        margin = torch.cat([((latent[n].abs() - p.threshold) / p.scale).flatten() for n, p in params.items()])
+        margin = torch.cat([((latent[n].abs() - p.threshold) / p.scale + p.offset).flatten() for n, p in params.items()])
         magnitude = torch.cat([latent[n].abs().flatten() for n in params])
     hard = torch.cat([p.hard.flatten() for p in params.values()])
     assert int(hard.sum()) == kept_count(len(hard), rate)
@@ -208,8 +280,9 @@ def check_histograms(histograms: dict, n: int, keys) -> None:
 def test_smoke_run_reports_mask_statistics(shared, method):
     config = smoke(method, 0.9)
     metrics = run(config, shared)
-    for key in ("soft_rate", "soft_binary_fraction", "soft_hard_agreement"):
+    for key in ("soft_rate", "soft_binary_fraction", "kept_overlap"):
         assert 0.0 <= metrics[key] <= 1.0, key
+    assert "soft_hard_agreement" not in metrics
     n = metrics["prunable_dense"]
     recorded = [at for at in HISTOGRAM_AT if str(at) in metrics["mask_histograms"]]
     assert recorded, "no mask histogram recorded"
@@ -234,7 +307,7 @@ def test_histograms_at_5_50_95_percent_of_training(shared, method):
     with torch.no_grad():
         soft = torch.cat([m.flatten() for m in soft_masks(model).values()])
     assert extra["soft_rate"] == pytest.approx(1 - float(soft.mean()), abs=1e-6)
-    for key in ("soft_rate", "soft_binary_fraction", "soft_hard_agreement"):
+    for key in ("soft_rate", "soft_binary_fraction", "kept_overlap"):
         assert 0.0 <= extra[key] <= 1.0
 
 
@@ -242,3 +315,19 @@ def test_histograms_at_5_50_95_percent_of_training(shared, method):
 def test_smoke_run_records_every_histogram(shared):
     metrics = run(smoke("phase_field", 0.9), shared)
     check_histograms(metrics["mask_histograms"], metrics["prunable_dense"], HISTOGRAM_AT)
+
+
+@pytest.mark.parametrize("rate", [0.9, 0.97])
+@pytest.mark.parametrize("method", list(BUDGET_METHODS))
+def test_soft_masks_end_training_at_the_budget_and_keep_the_evaluated_network(shared, method, rate):
+    """The solved budget holds at the end of training: the soft masks' rate is the target, the evaluated
+    network's rate is exact, and nearly all of its weights are ones the soft masks kept too."""
+    metrics = run(smoke(method, rate), shared)
+    assert abs(metrics["soft_rate"] - rate) <= 0.002
+    assert metrics["kept_overlap"] >= 0.95
+    assert metrics["prunable_nonzero"] == kept_count(metrics["prunable_dense"], rate)
+
+
+def test_budget_methods_are_at_version_2():
+    assert all(type(get_method(name)).version == 2 for name in BUDGET_METHODS)
+

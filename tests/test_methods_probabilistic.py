@@ -1,5 +1,5 @@
-"""Probabilistic magnitude pruning (PMP): the priors' quantiles, the KL alignment that moves the weights'
-quantiles onto the prior's, band-stop masks and their bands, and PMP runs."""
+"""Probabilistic magnitude pruning (PMP): the priors' quantiles, the two alignment divergences (KL and
+quantile) that move the weights' quantiles onto the prior's, band-stop masks and their bands, and PMP runs."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from gcnprune.experiments import make_config, run
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import get_mask, latent_weights, parametrizations
 from gcnprune.methods.magnitude import kept_count
-from gcnprune.methods.priors import FAMILIES, Prior, kl_to_prior
+from gcnprune.methods.priors import (
+    FAMILIES, Prior, alignment_divergence, kl_to_prior, magnitude_targets, quantile_distance,
+)  # fmt: skip
 from gcnprune.methods.probabilistic import (
-    HISTOGRAM_BINS, BandStopMask, attach_band_stop, band_mask, priors_of, set_bands, standardised_histogram,
+    HISTOGRAM_BINS, BandStopMask, ProbabilisticConfig, attach_band_stop, band_mask, priors_of, set_bands, standardised_histogram,
 )  # fmt: skip
 from gcnprune.model import GCN, ModelConfig
 
@@ -114,12 +116,73 @@ def test_kl_estimate_subsamples_reproducibly_and_is_differentiable():
     assert 0 < touched <= 256  # only the subsample enters the estimate
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_prior_std_and_vectorised_quantiles_agree_with_the_threshold(family):
+    prior = Prior.with_std(family, 0.4)
+    assert prior.std == pytest.approx(0.4)
+    levels = torch.tensor(RATES, dtype=torch.float64)
+    assert prior.magnitude_quantile(levels).tolist() == pytest.approx([prior.threshold(r) for r in RATES])
+    targets = magnitude_targets(prior, 8)
+    assert targets.tolist() == pytest.approx([prior.threshold((i + 0.5) / 8) for i in range(8)], rel=1e-6)
+
+
+def exact_quantile_weights(prior: Prior, n: int, seed: int = 0) -> torch.Tensor:
+    """Weights whose magnitudes are exactly the prior's midpoint quantiles, in random order and signs."""
+    g = torch.Generator().manual_seed(seed)
+    signs = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
+    return (magnitude_targets(prior, n) * signs)[torch.randperm(n, generator=g)]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_quantile_distance_is_zero_exactly_at_the_priors_quantiles(family):
+    prior = Prior.with_std(family, 0.3)
+    w = exact_quantile_weights(prior, 5000)
+    assert float(quantile_distance(w, prior)) == pytest.approx(0.0, abs=1e-10)
+    assert float(quantile_distance(-w.view(50, 100), prior)) == pytest.approx(0.0, abs=1e-10)  # signs, shape free
+    for a in (0.5, 0.9, 0.98):  # and so the prior's cut prunes exactly round(r n)
+        assert int((w.abs() < prior.threshold(a)).sum()) == round(a * 5000)
+    # off the quantiles it is positive: (1/n) Σ (c a_i − a_i)² / σ² = (c − 1)² E[a_i²] / σ² = (c − 1)² for a scaling c
+    for c in (0.5, 1.2):
+        assert float(quantile_distance(c * w, prior)) == pytest.approx((c - 1) ** 2, rel=0.01)
+    assert float(quantile_distance(w + prior.std, prior)) > 0.1  # a shift: magnitudes no longer folded right
+
+
+@pytest.mark.parametrize("scale", [0.7, 1.3])
+def test_quantile_distance_gradient_pulls_magnitudes_towards_the_prior(scale):
+    prior = Prior("gaussian", 1.0)
+    w = torch.nn.Parameter(scale * exact_quantile_weights(prior, 2000))
+    quantile_distance(w, prior).backward()
+    # −∂D/∂w_i = −2 (|w|_(i) − a_i) sign(w_i) / (n σ²): inwards if too wide, outwards if too narrow
+    expected = 2 * (scale - 1) * w.detach() / scale / 2000
+    assert torch.allclose(w.grad, expected, atol=1e-7)
+    moved = (w.detach() - 0.1 * w.grad / w.grad.abs().max()).abs()
+    assert bool(((moved - w.detach().abs()) * (1 - scale) >= 0).all())
+
+
+def test_alignment_divergence_dispatches_and_rejects_unknown_kinds():
+    prior = Prior("laplace", 0.5)
+    w = torch.randn(300, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(alignment_divergence(w, prior, "quantile"), quantile_distance(w, prior))
+    kl = alignment_divergence(w, prior, "kl", 128, torch.Generator().manual_seed(1))
+    assert torch.equal(kl, kl_to_prior(w, prior, 128, torch.Generator().manual_seed(1)))
+    with pytest.raises(ValueError):
+        alignment_divergence(w, prior, "wasserstein")
+    with pytest.raises(ValueError):
+        ProbabilisticConfig(alignment="wasserstein")
+
+
+def test_defaults_are_the_papers_threshold_with_the_quantile_alignment():
+    config = ProbabilisticConfig()
+    assert config.threshold == "prior" and config.alignment == "quantile" and config.alignment_weight > 0
+
+
 def magnitude_quantiles(w: torch.Tensor, rates) -> torch.Tensor:
     return torch.quantile(w.detach().abs().double(), torch.tensor(rates, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("alignment", ["kl", "quantile"])
 @pytest.mark.parametrize("start", ["uniform", "shifted"])
-def test_minimising_kl_moves_the_weight_quantiles_onto_the_priors(start):
+def test_minimising_the_alignment_moves_the_weight_quantiles_onto_the_priors(start, alignment):
     """The property PMP relies on: after aligning, the prior's a(r) prunes a fraction r of the weights."""
     rates = (0.5, 0.9, 0.98)
     prior = Prior("gaussian", 1.0)
@@ -134,7 +197,7 @@ def test_minimising_kl_moves_the_weight_quantiles_onto_the_priors(start):
     optimiser = torch.optim.Adam([w], lr=0.03)
     for _ in range(200):
         optimiser.zero_grad()
-        kl_to_prior(w, prior, 1024, g).backward()
+        alignment_divergence(w, prior, alignment, 1024, g).backward()
         optimiser.step()
     after = (magnitude_quantiles(w, rates) - target).abs()
     assert float(before.max()) > 0.25  # the start was far off
@@ -142,7 +205,9 @@ def test_minimising_kl_moves_the_weight_quantiles_onto_the_priors(start):
     assert float(after.sum()) < float(before.sum()) / 4
     far = before > 0.1
     assert bool((after[far] < before[far] / 2).all())
-    assert abs(w.mean().item()) < 0.05 and w.std().item() == pytest.approx(1.0, abs=0.05)
+    assert w.detach().square().mean().sqrt().item() == pytest.approx(1.0, abs=0.05)  # E[w²] = σ²
+    if alignment == "kl":  # the KL aligns the signed weights; the quantile distance leaves signs free
+        assert abs(w.mean().item()) < 0.05 and w.std().item() == pytest.approx(1.0, abs=0.05)
     # and so the prior's thresholds now prune about the intended fractions of the weights
     for rate, a in zip(rates, target):
         assert float((w.detach().abs() < a).float().mean()) == pytest.approx(rate, abs=0.03)
@@ -259,9 +324,18 @@ def test_pmp_smoke_run_reports_the_prior_thresholds_network(shared, family):
 
 def test_pmp_without_kl_still_runs(shared):
     """The ablation η = 0: band-stop masks at the prior's quantile, no alignment."""
-    metrics = run(smoke(0.7, kl_weight=0.0), shared)
+    metrics = run(smoke(0.7, alignment_weight=0.0), shared)
     check_pmp_metrics(metrics, 0.7)
-    assert smoke(0.7, kl_weight=0.0).run_hash() != smoke(0.7).run_hash()
+    assert smoke(0.7, alignment_weight=0.0).run_hash() != smoke(0.7).run_hash()
+
+
+def test_pmp_prior_threshold_cuts_close_to_the_target_rate(shared):
+    """With the default prior threshold and quantile alignment the cut at a(r) prunes about r even in a
+    few smoke steps; without alignment (η = 0) it drifts much further."""
+    rate = 0.8
+    aligned, free = run(smoke(rate), shared), run(smoke(rate, alignment_weight=0.0), shared)
+    assert abs(aligned["threshold_rate"] - rate) < 0.015
+    assert abs(free["threshold_rate"] - rate) > 2 * abs(aligned["threshold_rate"] - rate)
 
 
 def test_pmp_empirical_threshold_prunes_the_rate_at_the_threshold(shared):

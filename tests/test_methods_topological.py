@@ -365,8 +365,20 @@ def test_tc_smoke_run_has_no_dangling_edges(shared, rate, threshold):
     assert metrics["dangling_fraction"] == 0.0
     assert metrics["prunable_nonzero"] == kept_count(metrics["prunable_dense"], rate)
     assert 0.0 <= metrics["magnitude_dangling_fraction"] <= 1.0
-    for key in ("soft_rate", "soft_binary_fraction", "soft_hard_agreement"):
+    for key in ("soft_rate", "soft_binary_fraction", "kept_overlap"):
         assert 0.0 <= metrics[key] <= 1.0
+    # the solved budget holds for the consistent soft masks that training uses
+    assert abs(metrics["soft_rate"] - rate) <= 0.002
+
+
+@pytest.mark.parametrize("rate", [0.8, 0.9])
+def test_tc_soft_masks_keep_the_evaluated_network(shared, rate):
+    metrics = run(smoke("topological", rate), shared)
+    assert metrics["kept_overlap"] >= 0.95
+
+
+def test_tc_is_at_version_2():
+    assert type(get_method("topological")).version == 2
 
 
 def test_magnitude_dangles_and_tc_does_not_when_hidden_weights_dominate(shared):

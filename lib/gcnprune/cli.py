@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)")
     grid.add_argument("--seeds", type=lambda t: [int(x) for x in t.split(",")], default=[0])
     grid.add_argument("--set", type=_setting, action="append", default=[], metavar="METHOD.KEY=VALUE",
-                      help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.kl_weight=0 (repeatable)")
+                      help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.alignment_weight=0 (repeatable)")
     grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
     clean = sub.add_parser("clean", help="list cached runs that no current configuration maps to")

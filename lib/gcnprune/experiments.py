@@ -147,7 +147,7 @@ def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[
                 normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
     trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
                       config.features, config.train, generator, progress,
-                      torch.tensor(dataset.mirror) if dataset.mirror else None)  # fmt: skip
+                      torch.tensor(dataset.mirror) if dataset.mirror else None, dataset.joint_roots())  # fmt: skip
     return model, trainer
 
 
@@ -274,7 +274,7 @@ class Grid:
 
 
 def label(config: RunConfig) -> str:
-    """The method's name, with the hyperparameters that differ from its defaults: "probabilistic (kl_weight=0.0)"."""
+    """The method's name, with the hyperparameters that differ from its defaults: "probabilistic (alignment_weight=0.0)"."""
     defaults = dataclasses.asdict(get_method(config.method).config)
     changed = {k: v for k, v in config.resolved()["method_config"].items() if defaults[k] != v}
     return config.method + (" (" + ", ".join(f"{k}={v}" for k, v in changed.items()) + ")" if changed else "")

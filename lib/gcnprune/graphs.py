@@ -1,12 +1,15 @@
 """Input graphs: one graph per sequence whose nodes are joints and whose node signals are trajectories.
 
 A sequence is normalised (centred on its centre joints, scaled to unit RMS radius), cut into M
-temporal chunks whose mean positions are concatenated, optionally with the chunk-to-chunk velocities:
-node j's signal is x_j = [p̄_j^1, …, p̄_j^M] ∈ R^{3M}.
+temporal chunks whose mean positions are concatenated, optionally with the chunk-to-chunk velocities
+and with the joint-relative positions p̄_j^t − p̄_{root(j)}^t (the joint seen from its body's root, the
+torso or the wrist, which separates a hand's or a body's articulation from its motion as a whole):
+node j's signal is x_j = [p̄_j^1, …, p̄_j^M] ∈ R^{3M}, then the optional parts in that order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,17 +20,19 @@ from .data import SkeletonDataset
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """How node signals are built: ``chunks`` temporal chunks, velocities appended or not."""
+    """How node signals are built: ``chunks`` temporal chunks, velocities and joint-relative positions
+    appended or not."""
 
     chunks: int = 12
     velocities: bool = False
+    relative: bool = False
 
     def __post_init__(self) -> None:
         if self.chunks < 1:
             raise ValueError(f"chunks must be at least 1, got {self.chunks}")
 
     def signal_size(self) -> int:
-        return 3 * self.chunks * (2 if self.velocities else 1)
+        return 3 * self.chunks * (1 + self.velocities + self.relative)
 
 
 def normalise(sequence: np.ndarray, centre_joints: tuple[int, ...]) -> np.ndarray:
@@ -58,11 +63,17 @@ def trajectories(dataset: SkeletonDataset, config: FeatureConfig) -> torch.Tenso
     )
 
 
-def node_signals(chunked: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
-    """Turn chunk means (batch, chunks, joints, 3) into node signals (batch, joints, signal_size)."""
+def node_signals(chunked: torch.Tensor, config: FeatureConfig, roots: Sequence[int] | None = None) -> torch.Tensor:
+    """Turn chunk means (batch, chunks, joints, 3) into node signals (batch, joints, signal_size);
+    ``roots`` (each joint's reference joint, :meth:`SkeletonDataset.joint_roots`) are needed for
+    joint-relative positions."""
     parts = [chunked]
     if config.velocities:
         parts.append(torch.diff(chunked, dim=1, prepend=chunked[:, :1]))
+    if config.relative:
+        if roots is None:
+            raise ValueError("joint-relative positions need each joint's root joint (SkeletonDataset.joint_roots())")
+        parts.append(chunked - chunked[:, :, list(roots)])
     x = torch.cat(parts, dim=-1)  # batch, chunks, joints, 3 or 6
     return x.permute(0, 2, 1, 3).reshape(x.shape[0], x.shape[2], -1)
 

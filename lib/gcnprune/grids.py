@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from .experiments import Grid
+from .profiles import get_profile
 
 TRAINING_RATES = (0.5, 0.7, 0.9, 0.95, 0.98, 0.99)
 EXTRA_RATES = (0.8, 0.97, 0.995)
 ALL_RATES = tuple(sorted(TRAINING_RATES + EXTRA_RATES))
-HIGH_RATES = (0.9, 0.95, 0.98, 0.99, 0.995)
-BASELINE_RATES = (0.95, 0.98)  # where the staple regularizers are compared
-ABLATION_RATES = (0.9, 0.98)  # where PMP's alignment is ablated
+SEEDED_RATES = (0.98, 0.99, 0.995)  # where the profile's extra seeds run too
 
 LAYER_MP = ("magnitude",), {"magnitude": {"scope": "layer"}}  # the per-layer baseline, beside the global default
 
@@ -24,17 +23,17 @@ ORDER = ("magnitude-pruning", "probabilistic", "multi-rate", "topological", "pha
 CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dict[str, Any]]]]] = {
     "magnitude-pruning": [(("dense", "magnitude"), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
     "phase-field": [
-        (("dense", "magnitude", "phase_field"), TRAINING_RATES, {}),
-        (LAYER_MP[0], TRAINING_RATES, LAYER_MP[1]),
-        (("budget", "budget_l1", "budget_entropy"), BASELINE_RATES, {}),
+        (("dense", "magnitude", "phase_field"), ALL_RATES, {}),
+        (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
+        (("budget", "budget_l1", "budget_entropy"), ALL_RATES, {}),
     ],
-    "topological": [(("dense", "magnitude", "topological"), HIGH_RATES, {}), (LAYER_MP[0], HIGH_RATES, LAYER_MP[1])],
+    "topological": [(("dense", "magnitude", "topological"), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
     "probabilistic": [
         (("dense", "magnitude", "probabilistic"), ALL_RATES, {}),
         (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
-        # the rate drift that the KL alignment prevents shows only with thresholds at the prior's quantile
-        (("probabilistic",), ABLATION_RATES, {"probabilistic": {"threshold": "prior"}}),
-        (("probabilistic",), ABLATION_RATES, {"probabilistic": {"threshold": "prior", "kl_weight": 0.0}}),
+        # ablations: the empirical threshold (an exact cut, the prior unused for it), and the prior's without alignment
+        (("probabilistic",), ALL_RATES, {"probabilistic": {"threshold": "empirical"}}),
+        (("probabilistic",), ALL_RATES, {"probabilistic": {"alignment_weight": 0.0}}),
     ],
     "multi-rate": [(("dense", "magnitude", "probabilistic", "multi_rate"), ALL_RATES, {}),
                    (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
@@ -43,8 +42,28 @@ CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dic
 
 def chapter_grids(chapter: str, dataset: str, profile: str, folds: list[int], seeds: list[int] = [0],
                   rates: list[float] | None = None) -> list[Grid]:
-    """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates."""
+    """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates. The profile's
+    extra seeds (the paper profile's 1 and 2) run too at the rates of :data:`SEEDED_RATES`."""
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; choose one of {', '.join(CHAPTERS)}")
-    return [Grid(dataset, profile, methods, tuple(rates) if rates is not None else standard, tuple(folds), tuple(seeds),
-                 configs) for methods, standard, configs in CHAPTERS[chapter]]  # fmt: skip
+    extra = tuple(s for s in get_profile(profile).extra_seeds if s not in seeds)
+    grids = []
+    for methods, standard, configs in CHAPTERS[chapter]:
+        chosen = tuple(rates) if rates is not None else standard
+        grids.append(Grid(dataset, profile, methods, chosen, tuple(folds), tuple(seeds), configs))
+        seeded = tuple(r for r in chosen if r in SEEDED_RATES)
+        if extra and seeded:
+            grids.append(Grid(dataset, profile, methods, seeded, tuple(folds), extra, configs))
+    return grids
+
+
+# FPHA's development split (carved from its training half): the dense network, MP and the four papers'
+# methods at the rates where they differ; its numbers choose designs and are never FPHA test results.
+DEVELOPMENT_RATES = (0.9, 0.95, 0.98, 0.99)
+DEVELOPMENT_METHODS = ("dense", "magnitude", "phase_field", "topological", "probabilistic", "multi_rate")
+
+
+def development_grid(profile: str) -> Grid:
+    """The grid of the FPHA development page: one split (the development split), seed 0."""
+    return Grid("fpha", profile, DEVELOPMENT_METHODS, DEVELOPMENT_RATES, (0,))
+

@@ -34,12 +34,12 @@ METHOD_STYLES = {
     "budget_entropy": ("tab:pink", "D"),
     "topological": ("tab:green", "^"),
     "probabilistic": ("tab:purple", "D"),
-    "probabilistic (threshold=prior)": ("tab:purple", "x"),
-    "probabilistic (kl_weight=0.0, threshold=prior)": ("tab:gray", "X"),
+    "probabilistic (threshold=empirical)": ("tab:purple", "x"),
+    "probabilistic (alignment_weight=0.0)": ("tab:gray", "X"),
     "multi_rate": ("tab:cyan", "*"),
 }
-DASHED = ("magnitude (scope=layer)", "budget", "budget_l1", "budget_entropy", "probabilistic (threshold=prior)",
-          "probabilistic (kl_weight=0.0, threshold=prior)")
+DASHED = ("magnitude (scope=layer)", "budget", "budget_l1", "budget_entropy", "probabilistic (threshold=empirical)",
+          "probabilistic (alignment_weight=0.0)")
 _OTHER_STYLES = [("tab:green", "s"), ("tab:purple", "^"), ("tab:brown", "D"), ("tab:pink", "v"), ("tab:olive", "P")]
 DPI = 110
 # Which way is up in each dataset's coordinates (FPHA's camera frame has y pointing down).

@@ -130,11 +130,16 @@ class Trainer:
     generator: torch.Generator
     progress: bool = False
     mirror: torch.Tensor | None = None
+    roots: tuple[int, ...] | None = None
     epochs_run: int = field(default=0, init=False)
+
+    def signals(self, chunked: torch.Tensor) -> torch.Tensor:
+        """The node signals of chunk means (batch, chunks, joints, 3), as the network reads them."""
+        return node_signals(chunked, self.features, self.roots)
 
     def evaluate(self, model: GCN) -> float:
         """Accuracy on the held-out sequences (the test fold, or the validation split when tuning)."""
-        return accuracy(model, node_signals(self.test_x, self.features), self.test_y)
+        return accuracy(model, self.signals(self.test_x), self.test_y)
 
     def fit(
         self,
@@ -171,7 +176,7 @@ class Trainer:
                 progress = step / total
                 if on_step is not None:
                     on_step(model, progress)
-                loss = (objective or cross_entropy)(model, node_signals(x, self.features), self.train_y[batch], progress)
+                loss = (objective or cross_entropy)(model, self.signals(x), self.train_y[batch], progress)
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()

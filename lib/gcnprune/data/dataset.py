@@ -29,6 +29,8 @@ class SkeletonDataset:
     ``mirror`` is the joint permutation that, with x negated, turns a sample into another valid
     sample of the same class (SBU: swap the two people and each body's left and right), or empty
     where mirroring would change the class (a left-hand wave becomes a right-hand one).
+    ``roots[j]`` is joint j's reference joint for joint-relative coordinates (its body's root: each
+    person's torso in SBU, the wrist in FPHA); empty means the first centre joint for every joint.
     ``groups[i]`` names the unit that a validation split must not cut through (SBU: the unordered
     pair of actors, who also appear with roles swapped in another set; synthetic: the subject), or is
     empty where each sequence is its own unit.
@@ -47,6 +49,7 @@ class SkeletonDataset:
     sources: tuple[str, ...] = ()
     mirror: tuple[int, ...] = ()
     groups: tuple[str, ...] = ()
+    roots: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.sequences)
@@ -65,6 +68,8 @@ class SkeletonDataset:
         for a, b in self.bones:
             if not (0 <= a < joints and 0 <= b < joints):
                 raise ValueError(f"{self.name}: bone ({a}, {b}) names a joint outside 0..{joints - 1}")
+        if self.roots and (len(self.roots) != joints or not all(0 <= r < joints for r in self.roots)):
+            raise ValueError(f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints")
         if self.mirror and sorted(self.mirror) != list(range(joints)):
             raise ValueError(f"{self.name}: mirror must be a permutation of 0..{joints - 1}")
         known = set(self.subsets)
@@ -95,6 +100,10 @@ class SkeletonDataset:
         subsets = np.asarray(self.subsets)
         return (np.flatnonzero(np.isin(subsets, split.train)), np.flatnonzero(np.isin(subsets, split.test)))
 
+    def joint_roots(self) -> tuple[int, ...]:
+        """Each joint's reference joint for joint-relative coordinates."""
+        return self.roots or (self.centre_joints[0],) * self.num_joints
+
     def adjacency(self) -> np.ndarray:
         """Symmetric 0/1 joint adjacency of the skeleton's bones (no self loops)."""
         a = np.zeros((self.num_joints, self.num_joints), dtype=np.float32)
@@ -109,7 +118,9 @@ class SkeletonDataset:
     def fingerprint(self) -> str:
         """SHA-256 (16 hex digits) of everything a run learns from: every sequence's coordinates, the
         labels, subsets, groups and the protocol's splits. It enters every run's hash, so a cache filled
-        from another copy of the data (a label swapped, a set missing) is never read as this one's."""
+        from another copy of the data (a label swapped, a set missing) is never read as this one's. (The
+        skeleton's bones, centre and root joints are the loader's code: changing them bumps
+        :data:`gcnprune.train.TRAINING_VERSION`.)"""
         digest = hashlib.sha256()
         for part in (self.name, self.class_names, self.joint_names, self.subsets, self.groups, self.splits):
             digest.update(repr(part).encode())

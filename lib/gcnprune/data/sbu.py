@@ -85,4 +85,5 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
         sources=tuple(sources),
         mirror=tuple(j + 15 for j in BODY_LEFT_RIGHT) + BODY_LEFT_RIGHT,
         groups=tuple(groups),
+        roots=(2,) * 15 + (17,) * 15,  # each person's torso
     )

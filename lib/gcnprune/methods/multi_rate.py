@@ -1,8 +1,9 @@
 """One-shot multi-rate pruning (MRMP), after Sahbi, "One-Shot Multi-Rate Pruning of GCNs" (our reconstruction).
 
 PMP's latent weights, priors and band-stop masks are shared by K networks, one per training rate r_k:
-the loss is Σ_k w_k CE(Ŵ ⊙ m_{a(r_k)}(Ŵ)) + η Σ_l D_KL(P_l ‖ Q_l), summed over all rates at every
-step or with one rate sampled per step. One trained model then serves any rate r, seen in training
+the loss is Σ_k w_k CE(Ŵ ⊙ m_{a(r_k)}(Ŵ)) + η Σ_l D(P_l, Q_l), with D PMP's alignment divergence,
+summed over all rates at every step or with one rate sampled per step. Because the alignment pins every
+quantile of |Ŵ_l| to the prior's at once, one trained model then serves any rate r, seen in training
 or not, by its mask at a(r) with no retraining (the GCN has no normalisation statistics to
 recalibrate). The single-rate case is PMP. Training is the ``multi_rate_train`` run; each
 ``multi_rate`` run evaluates that one model at its rate.
@@ -55,6 +56,7 @@ class MultiRateTraining(PruningMethod):
     """Train the one MRMP model (a run at rate 0); its metrics hold the accuracy curve over rates."""
 
     name = "multi_rate_train"
+    version = 2  # 2: PMP's new defaults (the prior's threshold, the quantile alignment)
     Config = MultiRateConfig
     pretrained = True
     keeps_weights = True
@@ -80,6 +82,7 @@ class MultiRate(PruningMethod):
     """MRMP at one rate: the trained multi-rate model's mask at a(r), without any retraining."""
 
     name = "multi_rate"
+    version = 2  # 2: PMP's new defaults (the prior's threshold, the quantile alignment)
     Config = MultiRateConfig
 
     def parent(self, config: RunConfig) -> RunConfig:

@@ -1,21 +1,33 @@
 """Phase-field pruning (PFM), after Sahbi, "Training Lightweight GCNs with Phase-field Models" (our reconstruction).
 
-Masks and weights share latent weights Ŵ: m = σ(T (|Ŵ| − τ_l) / s_l), with learned thresholds τ_l, a
-temperature T annealed upward and s_l the mean |Ŵ_l| at the start (so T has no units). By default each
+Masks and weights share latent weights Ŵ. Every entry has the margin z = (|Ŵ| − τ_l) / s_l, with learned
+thresholds τ_l and s_l the mean |Ŵ_l| at the start (so the temperature T has no units). By default each
 layer has its own threshold and scale: default initialisations give layers weights of very different
-sizes, and one network-wide threshold would empty the layers with the smallest ones. The loss is
+sizes, and one network-wide threshold would empty the layers with the smallest ones. The masks are
 
-    CE + λ (Σ m / n − (1 − r))² + μ Σ Φ(m) / n,
+    m = σ(T (z + δ)),   m⁰ = σ(T z),
 
-where the budget term couples all entries to enforce the rate and the "ultra-local" phase-field
-potential Φ(u) = u² (1 − u)² has two wells, at 0 and 1, that split the entries into two phases. The
-staple-regularizer baselines train the same way with Φ replaced (:mod:`.regularizers`). The evaluated
-network keeps the c = (1 − r) n entries of largest margin (|Ŵ| − τ_l) / s_l, the order of the soft
-mask itself (the largest |Ŵ| for a network-wide threshold), so its rate is exactly r.
+with T annealed upward (near-binary masks by the end) and δ a common offset solved before every step
+(a bracketing root finder, no gradient; :mod:`.budget`) so that the budget holds *exactly* as a constraint,
+
+    min  CE(Ŵ ⊙ m) + λ (Σ m⁰ / n − k(p))² + μ Σ Φ(m) / n     subject to   Σ m / n = k(p),
+
+where k(p) = round((1 − r(p)) n) / n follows the gradual schedule r(p) = r (1 − (1 − p/p₀)³) up to
+p₀, then r (:class:`.annealing.GradualRate`): the network is not cut at once from dense. The
+"ultra-local" phase-field potential Φ(u) = u² (1 − u)² has two wells, at 0 and 1, that split the entries
+into two phases. The budget term, now on the masks without the offset, trains the learned thresholds
+to carry the budget themselves, so δ stays a small correction. (The paper enforces the budget by the
+penalty alone; at high rates that left the soft masks far above the budget, so a final cut removed
+much of what training kept. The constraint and the schedule are our changes.) The staple-regularizer
+baselines train the same way with Φ replaced (:mod:`.regularizers`). The evaluated network keeps the
+c = (1 − r) n entries of largest margin, the order of the soft mask itself (the largest |Ŵ| for a
+network-wide threshold), so its rate is exactly r, and with a near-binary soft mask of mean c / n it is
+nearly the set {m > 0.5} that training used.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -26,9 +38,10 @@ from torch import nn
 from ..masks import Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask, soft_masks
 from ..model import GCN
 from ..train import Trainer, cross_entropy
-from .annealing import Annealing
+from .annealing import Annealing, GradualRate
 from .base import PruningMethod, register
-from .magnitude import kept_count, magnitude_mask
+from .budget import ExactBudget, flat, threshold_masks
+from .magnitude import magnitude_mask
 from .regularizers import POTENTIALS
 
 HISTOGRAM_AT = (0.05, 0.5, 0.95)  # training progress at which mask histograms are recorded
@@ -36,16 +49,22 @@ HISTOGRAM_BINS = 20
 
 
 class ThresholdMask(MaskParametrization):
-    """m = σ(T (|Ŵ| − τ) / s): near 1 above the threshold τ, near 0 below it, sharper as T grows."""
+    """m = σ(T ((|Ŵ| − τ) / s + δ)): near 1 above the threshold τ − δ s, near 0 below it, sharper as T grows."""
 
-    def __init__(self, shape: torch.Size, threshold: nn.Parameter, temperature: torch.Tensor, scale: float) -> None:
+    def __init__(self, shape: torch.Size, threshold: nn.Parameter, temperature: torch.Tensor, scale: float,
+                 offset: torch.Tensor | None = None) -> None:
         super().__init__(shape)
         self.threshold = threshold
         self.temperature = temperature  # shared with the method, which anneals it in place
         self.scale = scale
+        self.offset = offset if offset is not None else torch.tensor(0.0)  # shared too, solved in place
 
     def soft(self, latent: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.temperature * (latent.abs() - self.threshold) / self.scale)
+        return self.soft_at(latent, self.offset)
+
+    def soft_at(self, latent: torch.Tensor, offset: torch.Tensor | float) -> torch.Tensor:
+        """The mask at offset δ = ``offset`` (0 gives m⁰, the learned thresholds' own mask)."""
+        return threshold_masks((latent.abs() - self.threshold) / self.scale, self.temperature, offset)
 
     def margin(self, latent: torch.Tensor) -> torch.Tensor:
         """(|Ŵ| − τ) / s: the soft mask's order, by which the hard mask keeps entries."""
@@ -54,21 +73,29 @@ class ThresholdMask(MaskParametrization):
 
 @dataclass(frozen=True)
 class PhaseFieldConfig:
-    """λ = ``budget_weight``, μ = ``potential_weight``; one threshold per ``network`` or per ``layer``;
-    the temperature rises geometrically from ``temperature_start`` to ``temperature_end``."""
+    """λ = ``budget_weight`` (on the masks without offset), μ = ``potential_weight``; one threshold per
+    ``network`` or per ``layer``; the temperature rises geometrically from ``temperature_start`` to
+    ``temperature_end``; the scheduled rate reaches the target at progress p₀ = ``rate_ramp``."""
 
     budget_weight: float = 1000.0
     potential_weight: float = 5.0
     threshold: Literal["network", "layer"] = "layer"
     temperature_start: float = 1.0
     temperature_end: float = 200.0
+    rate_ramp: float = 0.6
 
     def __post_init__(self) -> None:
         if not (self.budget_weight >= 0 and self.potential_weight >= 0):
             raise ValueError("budget_weight and potential_weight must be non-negative")
-        if self.threshold not in ("network", "layer"):
-            raise ValueError(f"threshold must be 'network' or 'layer', got {self.threshold!r}")
-        Annealing(self.temperature_start, self.temperature_end)
+        check_schedules(self.threshold, self.temperature_start, self.temperature_end, self.rate_ramp)
+
+
+def check_schedules(threshold: str, temperature_start: float, temperature_end: float, rate_ramp: float) -> None:
+    """Validate the options PFM and TC share: threshold scope, temperature and rate schedules."""
+    if threshold not in ("network", "layer"):
+        raise ValueError(f"threshold must be 'network' or 'layer', got {threshold!r}")
+    Annealing(temperature_start, temperature_end)
+    GradualRate(0.0, rate_ramp)
 
 
 def _quantile(values: torch.Tensor, rate: float) -> float:
@@ -77,32 +104,55 @@ def _quantile(values: torch.Tensor, rate: float) -> float:
 
 
 def mask_statistics(masks: torch.Tensor, hard: torch.Tensor) -> dict[str, float]:
-    """How far the soft masks are from the evaluated hard mask: their own rate, binariness, agreement."""
+    """How far the end-of-training soft masks are from the evaluated hard mask (both flat, over all
+    prunable entries): the soft masks' own rate 1 − Σ m / n, the share of entries within 0.05 of 0 or 1,
+    and ``kept_overlap`` = |{hard = 1} ∩ {m > 0.5}| / |{hard = 1}|, the share of the evaluated network's
+    weights that training kept too (an agreement over all entries would be dominated by the pruned ones)."""
+    kept = hard > 0.5
+    overlap = float((kept & (masks > 0.5)).sum()) / float(kept.sum()) if bool(kept.any()) else 1.0
     return {
         "soft_rate": 1.0 - float(masks.mean()),
         "soft_binary_fraction": float(((masks < 0.05) | (masks > 0.95)).float().mean()),
-        "soft_hard_agreement": float(((masks > 0.5).float() == hard).float().mean()),
+        "kept_overlap": overlap,
     }
 
 
-def attach_thresholds(model: GCN, rate: float, scope: str, temperature: torch.Tensor,
-                      mask: type[ThresholdMask] = ThresholdMask) -> int:
-    """Threshold masks on every prunable weight, τ starting at the r-quantile of |Ŵ| (per layer or for
-    the whole network, with s the matching mean |Ŵ|); returns the number of prunable weights."""
+def attach_thresholds(model: GCN, rate: float, scope: str, budget: ExactBudget,
+                      mask: type[ThresholdMask] = ThresholdMask) -> None:
+    """Threshold masks on every prunable weight, reading the ``budget``'s temperature and offset, with τ
+    starting at the r-quantile of |Ŵ| (per layer or for the whole network, s the matching mean |Ŵ|)."""
     weights = latent_weights(model)
     everything = torch.cat([w.detach().abs().flatten() for w in weights.values()])
     shared = nn.Parameter(torch.tensor(_quantile(everything, rate)))
     thresholds = {name: shared if scope == "network" else nn.Parameter(torch.tensor(_quantile(w, rate)))
                   for name, w in weights.items()}  # fmt: skip
     scales = {name: float(everything.mean() if scope == "network" else w.detach().abs().mean()) for name, w in weights.items()}
-    attach(model, lambda name, layer: mask(layer.weight.shape, thresholds[name], temperature, scales[name]))
-    return len(everything)
+    attach(model, lambda name, layer: mask(layer.weight.shape, thresholds[name], budget.temperature, scales[name],
+                                           budget.offsets[name]))  # fmt: skip
+
+
+def layer_sizes(model: GCN) -> dict[str, int]:
+    """n_l: the number of prunable weights of every layer."""
+    return {name: w.numel() for name, w in latent_weights(model).items()}
+
+
+def create_budget(model: GCN, rate: float, scope: str, temperature_start: float, temperature_end: float,
+                  rate_ramp: float) -> ExactBudget:
+    """The exact budget of a PFM or TC run: per layer for ``layer`` thresholds, over the network otherwise."""
+    return ExactBudget.create(Annealing(temperature_start, temperature_end), rate, rate_ramp, layer_sizes(model),
+                              per_layer=scope == "layer")  # fmt: skip
+
+
+def raw_margins(model: GCN) -> OrderedDict[str, torch.Tensor]:
+    """Every entry's margin z = (|Ŵ| − τ_l) / s_l, by layer (no gradient)."""
+    latent = latent_weights(model)
+    return OrderedDict((name, p.margin(latent[name])) for name, p in parametrizations(model).items())
 
 
 def margins(model: GCN) -> dict[str, torch.Tensor]:
-    """Every entry's margin (|Ŵ| − τ_l) / s_l, shifted so the smallest is 0 (scores for a magnitude ranking)."""
-    latent = latent_weights(model)
-    out = {name: p.margin(latent[name]) for name, p in parametrizations(model).items()}
+    """Every entry's margin with its layer's solved offset, z + δ_l (the soft mask's order), shifted so
+    the smallest is 0 (scores for a magnitude ranking)."""
+    out = {name: z + float(p.offset) for (name, z), p in zip(raw_margins(model).items(), parametrizations(model).values())}
     low = min(float(m.min()) for m in out.values())
     return {name: m - low for name, m in out.items()}
 
@@ -110,6 +160,16 @@ def margins(model: GCN) -> dict[str, torch.Tensor]:
 def margin_mask(model: GCN, rate: float) -> Mask:
     """Keep exactly c = (1 − r) n entries: those of largest margin over all layers."""
     return magnitude_mask(margins(model), rate, "global")
+
+
+def offset_free_masks(model: GCN) -> torch.Tensor:
+    """m⁰ = σ(T z), the learned thresholds' own masks (δ = 0), flat and differentiable."""
+    latent = latent_weights(model)
+    return flat(OrderedDict((name, p.soft_at(latent[name], 0.0)) for name, p in parametrizations(model).items()))
+
+
+def histogram(masks: torch.Tensor) -> list[int]:
+    return torch.histc(masks.detach(), HISTOGRAM_BINS, 0.0, 1.0).int().tolist()
 
 
 class BudgetConstrained(PruningMethod):
@@ -120,41 +180,43 @@ class BudgetConstrained(PruningMethod):
     """
 
     potential: ClassVar[str]
+    version: ClassVar[int] = 2  # 2: the budget is an exact constraint on a gradual rate schedule
     Config = PhaseFieldConfig
     pretrained = True
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
-        annealing = Annealing(c.temperature_start, c.temperature_end)
-        temperature = torch.tensor(annealing.start)
-        count = attach_thresholds(model, rate, c.threshold, temperature)
-        kept = kept_count(count, rate) / count
+        budget = create_budget(model, rate, c.threshold, c.temperature_start, c.temperature_end, c.rate_ramp)
+        attach_thresholds(model, rate, c.threshold, budget)
         potential = POTENTIALS[self.potential]
         histograms: dict[str, list[int]] = {}
 
+        def current() -> torch.Tensor:
+            return flat(soft_masks(model))
+
         def objective(model: GCN, x: torch.Tensor, y: torch.Tensor, progress: float) -> torch.Tensor:
-            m = torch.cat([mask.flatten() for mask in soft_masks(model).values()])
-            return cross_entropy(model, x, y, progress) + c.budget_weight * (m.mean() - kept).square() \
+            m = current()
+            return cross_entropy(model, x, y, progress) \
+                + c.budget_weight * (offset_free_masks(model).mean() - budget.kept_fraction(progress)).square() \
                 + c.potential_weight * potential(m).mean()
 
         def on_step(model: GCN, progress: float) -> None:
-            temperature.fill_(annealing.at(progress))
+            budget.update(progress, raw_margins(model))
             for at in HISTOGRAM_AT:
                 if progress >= at and str(at) not in histograms:
-                    with torch.no_grad():
-                        m = torch.cat([mask.flatten() for mask in soft_masks(model).values()])
-                    histograms[str(at)] = torch.histc(m, HISTOGRAM_BINS, 0.0, 1.0).int().tolist()
+                    histograms[str(at)] = histogram(current())
 
         trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name)
+        budget.solve(budget.kept_fraction(1.0), raw_margins(model))  # the budget at the final weights
         with torch.no_grad():
-            soft = torch.cat([mask.flatten() for mask in soft_masks(model).values()])
+            soft = current()
         for at in HISTOGRAM_AT:  # short runs never reach the later progress points
-            histograms.setdefault(str(at), torch.histc(soft, HISTOGRAM_BINS, 0.0, 1.0).int().tolist())
+            histograms.setdefault(str(at), histogram(soft))
         hard = margin_mask(model, rate)
         set_mask(model, hard)
-        flat_hard = torch.cat([m.flatten() for m in hard.values()])
-        return {**mask_statistics(soft, flat_hard), "mask_histograms": histograms,
-                "final_temperature": float(temperature)}  # fmt: skip
+        return {**mask_statistics(soft, flat(hard)), "mask_histograms": histograms,
+                "final_temperature": float(budget.temperature),
+                "final_offsets": {name: float(d) for name, d in budget.offsets.items()}}  # fmt: skip
 
 
 @register

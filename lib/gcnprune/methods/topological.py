@@ -3,16 +3,25 @@ Pruning" (our reconstruction).
 
 A kept weight is useful only if it is both accessible (its source unit is reached from the inputs)
 and co-accessible (its target unit reaches an output) in the unit graph (:mod:`..unit_graph`). While
-training, PFM's threshold masks m = σ(T (|Ŵ| − τ_l) / s_l) pass through the two supervisory networks, the
-forward and backward passes with the smooth step tanh(κ x), so the weights see, and the budget term
-λ (Σ m̃ / n − (1 − r))² counts, only consistent edges m̃. The evaluated network keeps exactly
-c = (1 − r) n consistent edges of largest margin (|Ŵ| − τ_l) / s_l (threshold, drop dangling edges, refill).
+training, PFM's threshold masks m = σ(T (z + δ)), z = (|Ŵ| − τ_l) / s_l, pass through the two supervisory
+networks, the forward and backward passes with the smooth step tanh(κ x), so the weights see only
+consistent edges m̃ = C(m). As in PFM (:mod:`.phase_field`), the budget is an exact constraint on a
+gradual rate schedule k(p), now on the consistent masks that training uses:
+
+    min  CE(Ŵ ⊙ m̃) + λ (Σ C(m⁰) / n − k(p))²     subject to   Σ m̃ / n = k(p),
+
+solved for δ before every step by a bracketing root finder through the consistency passes (m̃ is non-decreasing in
+δ; each evaluation is the two passes of matrix-vector products, small beside a training step), with
+m⁰ = σ(T z) the learned thresholds' own masks. (The paper has the penalty alone; the constraint and
+schedule are our changes.) The evaluated network keeps exactly c = (1 − r) n consistent edges of
+largest margin (threshold, drop dangling edges, refill).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import torch
 
@@ -20,10 +29,12 @@ from ..masks import Mask, latent_weights, parametrizations, set_mask
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fraction, layer_shapes, smooth_step
-from .annealing import Annealing
 from .base import PruningMethod, register
+from .budget import flat
 from .magnitude import kept_count, magnitude_mask
-from .phase_field import ThresholdMask, attach_thresholds, margins, mask_statistics
+from .phase_field import (
+    ThresholdMask, attach_thresholds, check_schedules, create_budget, margins, mask_statistics, raw_margins,
+)  # fmt: skip
 
 
 class ConsistentThresholdMask(ThresholdMask):
@@ -39,28 +50,29 @@ class ConsistentThresholdMask(ThresholdMask):
 
 @dataclass(frozen=True)
 class TopologicalConfig:
-    """λ = ``budget_weight``; κ = ``kappa``, the sharpness of the surrogate step in the supervisory
-    passes; thresholds per ``layer`` or one per ``network``, as in PFM; the temperature rises
-    geometrically from ``temperature_start`` to ``temperature_end``."""
+    """λ = ``budget_weight`` (on the consistent masks without offset); κ = ``kappa``, the sharpness of
+    the surrogate step in the supervisory passes; thresholds per ``layer`` or one per ``network``, as in
+    PFM; the temperature rises geometrically from ``temperature_start`` to ``temperature_end``; the
+    scheduled rate reaches the target at progress p₀ = ``rate_ramp``."""
 
     budget_weight: float = 1000.0
     kappa: float = 10.0
     threshold: Literal["network", "layer"] = "layer"
     temperature_start: float = 1.0
-    temperature_end: float = 200.0
+    temperature_end: float = 1000.0  # higher than PFM's: the smooth passes add up the masks' sigmoid tails
+    rate_ramp: float = 0.6
 
     def __post_init__(self) -> None:
         if not (self.budget_weight >= 0 and self.kappa > 0):
             raise ValueError("budget_weight must be non-negative and kappa positive")
-        if self.threshold not in ("network", "layer"):
-            raise ValueError(f"threshold must be 'network' or 'layer', got {self.threshold!r}")
-        Annealing(self.temperature_start, self.temperature_end)
+        check_schedules(self.threshold, self.temperature_start, self.temperature_end, self.rate_ramp)
 
 
-def consistent_soft_masks(model: GCN, kappa: float) -> dict[str, torch.Tensor]:
-    """The raw threshold masks passed through the smooth forward and backward passes."""
+def consistent_soft_masks(model: GCN, kappa: float, offset: torch.Tensor | float | None = None) -> Mapping[str, torch.Tensor]:
+    """m̃ = C(m): the threshold masks at ``offset`` (the solved, shared δ if None) through the smooth passes."""
     latent = latent_weights(model)
-    raw = {name: ThresholdMask.soft(p, latent[name]) for name, p in parametrizations(model).items()}
+    raw = {name: ThresholdMask.soft_at(p, latent[name], p.offset if offset is None else offset)
+           for name, p in parametrizations(model).items()}  # fmt: skip
     return consistent(raw, layer_shapes(model), model.config.heads, smooth_step(kappa))
 
 
@@ -69,16 +81,18 @@ class Topological(PruningMethod):
     """TC: joint training of weights and consistency-aware masks, then exactly c consistent edges."""
 
     name = "topological"
+    version: ClassVar[int] = 2  # 2: the budget is an exact constraint on the consistent masks, on a gradual schedule
     Config = TopologicalConfig
     pretrained = True
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
-        annealing = Annealing(c.temperature_start, c.temperature_end)
-        temperature = torch.tensor(annealing.start)
-        count = attach_thresholds(model, rate, c.threshold, temperature, ConsistentThresholdMask)
+        budget = create_budget(model, rate, c.threshold, c.temperature_start, c.temperature_end, c.rate_ramp)
+        count = budget.count
+        attach_thresholds(model, rate, c.threshold, budget, ConsistentThresholdMask)
         keep = kept_count(count, rate)
         params = parametrizations(model)
+        shapes, heads = layer_shapes(model), model.config.heads
 
         def objective(model: GCN, x: torch.Tensor, y: torch.Tensor, progress: float) -> torch.Tensor:
             masks = consistent_soft_masks(model, c.kappa)
@@ -89,19 +103,22 @@ class Topological(PruningMethod):
             finally:
                 for p in params.values():
                     p.current = None
-            kept = torch.cat([m.flatten() for m in masks.values()]).mean()
-            return loss + c.budget_weight * (kept - keep / count).square()
+            offset_free = flat(consistent_soft_masks(model, c.kappa, 0.0)).mean()
+            return loss + c.budget_weight * (offset_free - budget.kept_fraction(progress)).square()
+
+        def passes(masks: Mapping[str, torch.Tensor]) -> Mapping[str, torch.Tensor]:
+            return consistent(masks, shapes, heads, smooth_step(c.kappa))
 
         def on_step(model: GCN, progress: float) -> None:
-            temperature.fill_(annealing.at(progress))
+            budget.update(progress, raw_margins(model), passes)
 
         trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name)
+        budget.solve(budget.kept_fraction(1.0), raw_margins(model), passes)  # the budget at the final weights
         latent = latent_weights(model)
-        shapes, heads = layer_shapes(model), model.config.heads
         with torch.no_grad():
-            soft = torch.cat([m.flatten() for m in consistent_soft_masks(model, c.kappa).values()])
+            soft = flat(consistent_soft_masks(model, c.kappa))
         hard = Mask(consistent_magnitude_mask(margins(model), keep, shapes, heads))
         set_mask(model, hard)
         plain = magnitude_mask(latent, rate, "global")
-        return {**mask_statistics(soft, torch.cat([m.flatten() for m in hard.values()])),
+        return {**mask_statistics(soft, flat(hard)), "final_offsets": {name: float(d) for name, d in budget.offsets.items()},
                 "magnitude_dangling_fraction": dangling_fraction(plain, shapes, heads)}  # fmt: skip

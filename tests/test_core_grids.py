@@ -1,0 +1,33 @@
+"""The chapters' grids: every method at every rate of the main table, and the paper profile's extra
+seeds at the highest rates only."""
+
+from __future__ import annotations
+
+import pytest
+
+from gcnprune.grids import ALL_RATES, CHAPTERS, SEEDED_RATES, chapter_grids
+
+
+@pytest.mark.parametrize("chapter", list(CHAPTERS))
+def test_every_grid_covers_the_main_table(chapter):
+    for grid in chapter_grids(chapter, "synthetic", "quick", [0]):
+        assert tuple(grid.rates) == ALL_RATES
+        assert tuple(grid.seeds) == (0,)  # the quick profile has no extra seeds
+
+
+@pytest.mark.parametrize("chapter", list(CHAPTERS))
+def test_paper_profile_adds_seeds_at_the_highest_rates_only(chapter):
+    grids = chapter_grids(chapter, "synthetic", "paper", [0, 1])
+    seeded = [g for g in grids if tuple(g.seeds) != (0,)]
+    assert len(seeded) == len(CHAPTERS[chapter])
+    for grid in seeded:
+        assert tuple(grid.seeds) == (1, 2) and tuple(grid.rates) == SEEDED_RATES
+    runs = {(c.method, c.rate, c.fold, c.seed) for g in grids for c in g.configs()}
+    assert ("dense", 0.0, 1, 2) in runs  # each extra seed trains its own dense parent
+    assert not any(seed > 0 and 0 < rate < min(SEEDED_RATES) for _, rate, _, seed in runs)
+
+
+def test_given_rates_and_seeds_replace_the_standard_ones():
+    grids = chapter_grids("magnitude-pruning", "synthetic", "paper", [0], seeds=[0, 1], rates=[0.5, 0.99])
+    assert {tuple(g.rates) for g in grids} == {(0.5, 0.99), (0.99,)}
+    assert {tuple(g.seeds) for g in grids} == {(0, 1), (2,)}
