@@ -21,13 +21,16 @@ def main() -> None:
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     parser.add_argument("--chapters", nargs="*", default=list(ORDER))
+    parser.add_argument("--rates", type=float, nargs="*", default=None,
+                        help="only these target rates (default: each grid's standard rates)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", default="results")
     args = parser.parse_args()
     if args.dataset == "fpha":
         ordered = [("fpha-development", development_grid(args.profile))]
     else:
-        grids = {chapter: chapter_grids(chapter, args.dataset, args.profile, args.folds) for chapter in args.chapters}
+        grids = {chapter: chapter_grids(chapter, args.dataset, args.profile, args.folds, rates=args.rates)
+                 for chapter in args.chapters}  # fmt: skip
         ordered = [(c, g[0]) for c, g in grids.items()] + [(c, x) for c, g in grids.items() for x in g[1:]]
     for chapter, grid in ordered:  # every chapter's main comparison first, then the rest
         start = time.perf_counter()

@@ -24,7 +24,7 @@ CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
     "1800 epochs": {"train": {"epochs": 1800}},
     "900 epochs, velocities": {"train": {"epochs": 900}, "features": {"velocities": True}},
     "1800 epochs, relative": {"train": {"epochs": 1800}, "features": {"relative": True}},
-    "900 epochs, relative, no noise": {"train": {"epochs": 900, "noise": 0.0}, "features": {"relative": True}},
+    "900 epochs, relative, 24 chunks": {"train": {"epochs": 900}, "features": {"relative": True, "chunks": 24}},
     "900 epochs, mirror": {"train": {"epochs": 900, "mirror": True}},
 }
 

@@ -260,6 +260,45 @@ def rates_vs_target(runs: pd.DataFrame, series: Sequence[tuple[str, str, str]], 
     return fig
 
 
+def _display_index(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.MultiIndex:
+    """A (method, target rate) index for display: methods renamed by ``labels``, rates as text."""
+    labels = labels or {}
+    return pd.MultiIndex.from_tuples([(labels.get(m, m), f"{r:g}") for m, r in table.index], names=["method", "target rate"])
+
+
+def soft_mask_table(fidelity: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A display table of :func:`~gcnprune.fidelity.soft_mask_fidelity`: per method and target rate, the
+    soft masks' own rate (mean over runs) and its largest distance from the target, and the evaluated
+    network's kept weights that training kept too (mean and lowest over runs, %)."""
+    out = pd.DataFrame({
+        "runs": fidelity["runs"].astype(int),
+        "soft-mask rate": fidelity["soft_rate"].map(lambda v: f"{v:.4f}"),
+        "largest |soft rate − target|": fidelity["soft_gap_max"].map(lambda v: f"{v:.4f}"),
+        "kept overlap, mean (%)": fidelity["kept_overlap"].map(lambda v: f"{100 * v:.1f}"),
+        "kept overlap, lowest (%)": fidelity["kept_overlap_min"].map(lambda v: f"{100 * v:.1f}"),
+        "binary entries (%)": fidelity["soft_binary_fraction"].map(lambda v: f"{100 * v:.1f}"),
+    }, index=fidelity.index)  # fmt: skip
+    out.index = _display_index(fidelity, labels)
+    return out
+
+
+def cut_drift_table(drift: pd.DataFrame, labels: Mapping[str, str] | None = None, tolerance: float | None = None) -> pd.DataFrame:
+    """A display table of :func:`~gcnprune.fidelity.cut_drift`: per method and target rate, the cut's
+    rate (mean over runs), its mean drift from the target, its largest drift over the runs, and whether
+    that is within ``tolerance`` (the column is left out without one)."""
+    out = pd.DataFrame({
+        "runs": drift["runs"].astype(int),
+        "cut's rate": drift["cut_rate"].map(lambda v: f"{v:.4f}"),
+        "cut − target (mean)": drift["drift"].map(lambda v: f"{v:+.4f}"),
+        "largest |cut − target|": drift["drift_max"].map(lambda v: f"{v:.4f}"),
+    }, index=drift.index)  # fmt: skip
+    if tolerance is not None:
+        out[f"within {tolerance:g}"] = ["—" if pd.isna(g) else "yes" if w else "no"
+                                        for g, w in zip(drift["drift_max"], drift["within"])]
+    out.index = _display_index(drift, labels)
+    return out
+
+
 # ----------------------------------------------------------------------------- phase-field masks
 
 
