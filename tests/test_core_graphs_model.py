@@ -60,8 +60,8 @@ def test_chunk_means_shorter_than_chunks(frames, chunks):
 def test_feature_config_validation():
     with pytest.raises(ValueError):
         FeatureConfig(chunks=0)
-    assert FeatureConfig(chunks=5).signal_size() == 15
-    assert FeatureConfig(chunks=5, velocities=True).signal_size() == 30
+    assert FeatureConfig(chunks=5, relative=False).signal_size() == 15
+    assert FeatureConfig(chunks=5, velocities=True, relative=False).signal_size() == 30
 
 
 # --- normalisation --------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def test_normalise_rejects_degenerate_sequence():
 def test_node_signals_shape_and_order():
     chunks, joints = 4, 5
     chunked = torch.randn(2, chunks, joints, 3)
-    config = FeatureConfig(chunks=chunks)
+    config = FeatureConfig(chunks=chunks, relative=False)
     x = node_signals(chunked, config)
     assert x.shape == (2, joints, config.signal_size()) == (2, joints, 12)
     for b in range(2):
@@ -102,9 +102,9 @@ def test_node_signals_shape_and_order():
 def test_node_signals_with_velocities():
     chunks, joints = 3, 4
     chunked = torch.randn(2, chunks, joints, 3)
-    config = FeatureConfig(chunks=chunks, velocities=True)
+    config = FeatureConfig(chunks=chunks, velocities=True, relative=False)
     x = node_signals(chunked, config)
-    plain = node_signals(chunked, FeatureConfig(chunks=chunks))
+    plain = node_signals(chunked, FeatureConfig(chunks=chunks, relative=False))
     assert x.shape == (2, joints, config.signal_size()) == (2, joints, 2 * plain.shape[-1])
     blocks = x.view(2, joints, chunks, 6)
     assert torch.equal(blocks[..., :3].flatten(2), plain)  # positions, in time order
@@ -243,7 +243,7 @@ def test_node_signals_with_joint_relative_positions():
     roots = (0, 0, 3, 3)  # two "bodies" rooted at joints 0 and 3
     config = FeatureConfig(chunks=chunks, relative=True)
     x = node_signals(chunked, config, roots)
-    plain = node_signals(chunked, FeatureConfig(chunks=chunks))
+    plain = node_signals(chunked, FeatureConfig(chunks=chunks, relative=False))
     assert x.shape == (2, joints, config.signal_size()) == (2, joints, 2 * plain.shape[-1])
     blocks = x.view(2, joints, chunks, 6)  # per chunk: the position, then the joint-relative position
     assert torch.equal(blocks[..., :3].flatten(2), plain)

@@ -23,9 +23,9 @@ class FeatureConfig:
     """How node signals are built: ``chunks`` temporal chunks, velocities and joint-relative positions
     appended or not."""
 
-    chunks: int = 12
+    chunks: int = 24  # chosen with relative on validation: ties 12 on SBU, several points better on FPHA
     velocities: bool = False
-    relative: bool = False
+    relative: bool = True  # +1.9 points on SBU validation (900 epochs), +12 on the FPHA development split
 
     def __post_init__(self) -> None:
         if self.chunks < 1:

@@ -38,7 +38,7 @@ PROFILES: dict[str, Profile] = {
         folds=(0,),
     ),
     "quick": Profile("quick", TrainConfig(epochs=40, finetune_epochs=20), folds=(0, 1, 2)),
-    "paper": Profile("paper", TrainConfig(epochs=300, finetune_epochs=150), extra_seeds=(1, 2)),
+    "paper": Profile("paper", TrainConfig(epochs=900, finetune_epochs=150), extra_seeds=(1, 2)),
 }
 
 

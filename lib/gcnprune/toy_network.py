@@ -40,7 +40,7 @@ def toy_pruning(rate: float = 0.85, seed: int = 4, epochs: int = 30, lr: float =
 
     data = load_dataset("synthetic", None, num_subjects=5, per_class_per_subject=2)
     train, test = data.split_indices(0)
-    features = FeatureConfig(chunks=4)
+    features = FeatureConfig(chunks=4, relative=False)
     x, y = trajectories(data, features), torch.from_numpy(data.labels)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
