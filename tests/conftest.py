@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from gcnprune.data.sbu import FOLDS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,14 +82,18 @@ SbuWriter = Callable[..., SbuFixture]
 
 @pytest.fixture
 def sbu_writer(tmp_path) -> SbuWriter:
-    """``write(layout, seed=0)``: layout maps a set folder to {class number: sequence count}."""
+    """``write(layout, seed=0)``: layout maps a set folder to {class number: sequence count}. The loader
+    refuses a copy without all 21 sets, so every set the layout leaves out gets one sequence of class 1
+    (written after the layout's, so they do not change its random values), unless ``complete=False``."""
 
-    def write(layout: Mapping[str, Mapping[int, int]], seed: int = 0, folder: Path | None = None) -> SbuFixture:
+    def write(layout: Mapping[str, Mapping[int, int]], seed: int = 0, folder: Path | None = None,
+              complete: bool = True) -> SbuFixture:  # fmt: skip
         root = folder if folder is not None else tmp_path / "sbu"
         root.mkdir(parents=True, exist_ok=True)
         rng = np.random.default_rng(seed)
         entries = []
-        for set_name, classes in layout.items():
+        fillers = {s: {1: 1} for sets in FOLDS for s in sets if s not in layout} if complete else {}
+        for set_name, classes in {**layout, **fillers}.items():
             for cls, count in classes.items():
                 for k in range(count):
                     frames = int(rng.integers(3, 12))
@@ -107,7 +115,8 @@ def sbu_writer(tmp_path) -> SbuWriter:
 
 @pytest.fixture
 def small_sbu(sbu_writer) -> SbuFixture:
-    """Two sets of fold 1, one of fold 2 and one of fold 3; every class at least once."""
+    """Two sets of fold 1, one of fold 2 and one of fold 3 with every class at least once; the other 17
+    sets hold one sequence of class 1 each."""
     return sbu_writer(
         {
             "s01s02": {1: 2, 2: 1, 3: 1, 4: 1},
@@ -141,3 +150,13 @@ def results_dir(tmp_path) -> Path:
 def shared(tmp_path_factory, request) -> Path:
     """One results folder per test module, so that each dense (and multi-rate) parent trains once."""
     return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited and been reaped (for temporary names of interrupted writers)."""
+    from gcnprune.pids import pid_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert not pid_alive(child.pid)
+    return child.pid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from conftest import format_sbu_line, random_normalised, write_sbu_file
 
 from gcnprune.data import DatasetNotFoundError, SyntheticConfig, load_dataset, load_sbu, make_synthetic
 from gcnprune.data.sbu import CLASSES, FOLDS, read_sequence, to_world
+from gcnprune.errors import DataError
 
 FOLD_OF = {s: f"fold{k + 1}" for k, sets in enumerate(FOLDS) for s in sets}
 
@@ -27,7 +29,7 @@ def world(normalised: np.ndarray) -> np.ndarray:
 def test_round_trip_values_dtype_shape(small_sbu):
     data = load_sbu(small_sbu.folder)
     assert data.name == "sbu"
-    assert len(data) == len(small_sbu.normalised) == 15
+    assert len(data) == len(small_sbu.normalised) == 15 + 17  # the four sets written, one sequence in each other set
     for got, written in zip(data.sequences, small_sbu.normalised, strict=True):
         assert got.dtype == np.float32
         assert got.shape == (len(written), 30, 3)
@@ -79,11 +81,12 @@ def test_subsets_follow_folds_table(small_sbu):
     assert by_set["s01s02"] == "fold1" and by_set["s03s04"] == "fold1"
     assert by_set["s02s03"] == "fold2"
     assert by_set["s07s01"] == "fold3"
-    # Only the folds present become splits, each testing on itself and training on the others.
-    assert [s.name for s in data.splits] == ["fold1", "fold2", "fold3"]
+    # Every fold becomes a split, testing on itself and training on the others.
+    names = [f"fold{k}" for k in range(1, 6)]
+    assert [s.name for s in data.splits] == names
     for split in data.splits:
         assert split.test == (split.name,)
-        assert set(split.train) == {"fold1", "fold2", "fold3"} - {split.name}
+        assert set(split.train) == set(names) - {split.name}
 
 
 def test_folds_table_is_a_partition_of_21_sets():
@@ -247,6 +250,34 @@ def test_load_dataset_rejects_unknown_name_and_sbu_options(small_sbu):
         load_dataset("ntu")
     with pytest.raises(ValueError, match="takes no options"):
         load_dataset("sbu", small_sbu.folder, chunks=3)
+
+
+def test_a_copy_without_every_set_is_refused_naming_the_missing_ones(sbu_writer):
+    """Without fold 1's sets the other folds would be renumbered ("fold 1" training on fold 2): refused."""
+    fold1 = set(FOLDS[0])
+    fixture = sbu_writer({s: {1: 1} for sets in FOLDS for s in sets if s not in fold1}, complete=False)
+    with pytest.raises(DataError) as info:
+        load_sbu(fixture.folder)
+    message = str(info.value)
+    assert str(fixture.folder) in message and "4 of the protocol's 21 sets" in message
+    assert all(f"{s} (fold 1)" in message for s in fold1)
+
+
+def test_one_missing_set_is_refused_too(sbu_writer):
+    fixture = sbu_writer({"s01s02": {1: 1}})
+    shutil.rmtree(fixture.folder / "s06s03")
+    with pytest.raises(DataError, match=r"lacks 1 of the protocol's 21 sets: s06s03 \(fold 5\)"):
+        load_sbu(fixture.folder)
+
+
+def test_a_file_that_is_not_utf8_names_the_file_and_line(sbu_writer):
+    fixture = sbu_writer({"s01s02": {1: 1}})
+    path = fixture.path(fixture.sources[0])
+    lines = path.read_bytes().split(b"\r\n")
+    lines[1] = b"\xff\xfe" + lines[1]
+    path.write_bytes(b"\r\n".join(lines))
+    with pytest.raises(DataError, match=re.escape(f"{path}:2: not UTF-8 text (byte 0xff")):
+        load_sbu(fixture.folder)
 
 
 # --- real SBU -------------------------------------------------------------------------------------

@@ -468,8 +468,8 @@ def test_cli_set_passes_method_hyperparameters(tmp_path, capsys):
     assert {c["method_config"].get("scope") for c in configs if c["method"] == "magnitude"} == {"layer"}
 
 
-def test_cli_set_rejects_a_malformed_setting():
+def test_cli_set_rejects_a_malformed_setting(capsys):
     from gcnprune.cli import main
 
-    with pytest.raises(SystemExit):
-        main(["grid", "--set", "scope=layer"])
+    assert main(["grid", "--set", "scope=layer"]) == 1
+    assert capsys.readouterr().err == "error: --set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got 'scope=layer'\n"

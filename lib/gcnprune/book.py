@@ -9,7 +9,8 @@ A ``--param`` naming a variable the parameters cell does not assign is an error,
 Everything happens in a staging copy of the book under ``book/_build/``: only when every notebook ran
 and the strict build (``jupyter-book build -W -n --keep-going``) passed do the executed notebooks move
 to ``book/notebooks/`` and the HTML to ``book/_build/html/``. A failure leaves the previous book as it
-was, and the staging folder for inspection.
+was, and the staging folder for inspection. One run at a time per book folder: a lock file
+(``book/_build/.lock``, holding the runner's pid) refuses a second run while the first one's process lives.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from typing import Any
 
 from . import __version__
 from .data.locate import REPO_ROOT
+from .errors import UserError
+from .pids import owned_by_live_process, pid_lock
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 BOOK_DIR = REPO_ROOT / "book"
@@ -42,6 +45,8 @@ KERNEL_NAME = "gcnprune-book"
 COMMON_PARAMETERS = ("dataset", "data_root", "profile", "results", "jobs")
 PROVENANCE_PARAMETER = "provenance"
 PROVENANCE_FILE = "provenance.json"
+LOCK_FILE = ".lock"  # in book/_build/: the pid of the runner building this book
+STAGING_PREFIX = ".staging-"  # book/_build/.staging-<pid>: one runner's staging copy
 PACKAGES = (
     "gcnprune", "torch", "numpy", "pandas", "matplotlib", "tqdm", "jupyter-book", "papermill", "jupytext",
     "ipykernel", "myst-nb", "sphinx", "sphinx-book-theme", "sphinxcontrib-bibtex", "nbclient", "nbformat",
@@ -404,6 +409,30 @@ def jupyter_book_build(source: Path, config: Path, log: Callable[[str], None]) -
     return html
 
 
+def clear_stale_staging(build_dir: Path) -> list[Path]:
+    """Remove the staging folders under ``build_dir`` whose runner is gone (a failed run leaves its own
+    for inspection); a live runner's staging folder stays. Returns the folders removed."""
+    removed = [p for p in sorted(build_dir.glob(STAGING_PREFIX + "*")) if not owned_by_live_process(p.name)]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def check_options(dataset: str, profile: str, jobs: int, results: str | os.PathLike[str]) -> None:
+    """Refuse, before any notebook runs, an unknown dataset or profile, ``jobs`` below 1, or a results
+    path that is not a writable folder (each would otherwise fail inside a notebook, or after training)."""
+    from .data import DATASETS
+    from .experiments import check_results
+    from .profiles import get_profile
+
+    if dataset not in DATASETS:
+        raise ParameterError(f"--dataset {dataset!r}: unknown dataset; choose one of {', '.join(DATASETS)}")
+    get_profile(profile)  # an unknown profile fails here, naming the valid ones
+    if jobs < 1:
+        raise ParameterError(f"--jobs must be at least 1 (parallel training runs), got {jobs}")
+    check_results(results)
+
+
 def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | None = None, profile: str = "quick",
               jobs: int = 2, only: Sequence[str] | str | None = None,
               params: Mapping[str, Any] | Sequence[str] = (), results: str | os.PathLike[str] = DEFAULT_RESULTS,
@@ -414,12 +443,11 @@ def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | No
     ``params`` maps parameter names to values for every executed notebook, or is a list of ``--param``
     strings (``NAME=VALUE``, ``NOTEBOOK:NAME=VALUE``). Raises :class:`ParameterError` before running
     anything if a name is not assigned in a notebook's parameters cell, :class:`NotebookFailed` if a
-    notebook raises, :class:`BuildFailed` if the strict build fails.
+    notebook raises, :class:`BuildFailed` if the strict build fails; :class:`~gcnprune.errors.UserError` if
+    another runner is building the same book folder (see :func:`~gcnprune.pids.pid_lock`).
     """  # fmt: skip
-    from .profiles import get_profile
-
     started = time.perf_counter()
-    get_profile(profile)  # an unknown profile fails here, naming the valid ones
+    check_options(dataset, profile, int(jobs), results)
     notebooks_dir, book_dir = Path(notebooks_dir).resolve(), Path(book_dir).resolve()
     only = [only] if isinstance(only, str) else list(only or [])
     results = str(Path(results).resolve())
@@ -427,77 +455,77 @@ def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | No
     common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs)}
     notebooks, order, injected = plan(notebooks_dir, book_dir, only, params, common, build)
 
-    final_notebooks = book_dir / "notebooks"
-    staging = book_dir / "_build" / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    for stale in (book_dir / "_build").glob(".staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    source = staging / "book"
-    shutil.copytree(book_dir, source, ignore=shutil.ignore_patterns("_build", "notebooks", ".*"))
-    out = source / "notebooks"
-    out.mkdir()
-    provenance_path = out / PROVENANCE_FILE
-    records: dict[str, dict[str, Any]] = {}
-    if only:  # keep the other notebooks' previous executions and records
-        executed_names = {nb.name for nb in order}
-        for nb in notebooks:
-            previous = final_notebooks / f"{nb.name}.ipynb"
-            if nb.name in executed_names:
-                continue
-            if previous.is_file():
-                shutil.copy2(previous, out / previous.name)
-            elif build:
-                raise BookError(f"notebook {nb.name} has not been executed yet, so the book cannot be built with "
-                                f"--only; run without --only first (or pass --no-build)")  # fmt: skip
-        if (final_notebooks / PROVENANCE_FILE).is_file():
-            old = json.loads((final_notebooks / PROVENANCE_FILE).read_text())
-            records = {k: v for k, v in old.get("notebooks", {}).items() if k not in executed_names}
-    env = environment()
-    build_info = {"dataset": dataset, "data_root": data_root, "profile": profile, "jobs": int(jobs),
-                  "results": results, "banner": banner(dataset, profile, data_root)}  # fmt: skip
+    with pid_lock(book_dir / "_build" / LOCK_FILE, f"the book folder {book_dir}"):
+        final_notebooks = book_dir / "notebooks"
+        staging = book_dir / "_build" / f"{STAGING_PREFIX}{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        clear_stale_staging(book_dir / "_build")
+        source = staging / "book"
+        shutil.copytree(book_dir, source, ignore=shutil.ignore_patterns("_build", "notebooks", ".*"))
+        out = source / "notebooks"
+        out.mkdir()
+        provenance_path = out / PROVENANCE_FILE
+        records: dict[str, dict[str, Any]] = {}
+        if only:  # keep the other notebooks' previous executions and records
+            executed_names = {nb.name for nb in order}
+            for nb in notebooks:
+                previous = final_notebooks / f"{nb.name}.ipynb"
+                if nb.name in executed_names:
+                    continue
+                if previous.is_file():
+                    shutil.copy2(previous, out / previous.name)
+                elif build:
+                    raise BookError(f"notebook {nb.name} has not been executed yet, so the book cannot be built with "
+                                    f"--only; run without --only first (or pass --no-build)")  # fmt: skip
+            if (final_notebooks / PROVENANCE_FILE).is_file():
+                old = json.loads((final_notebooks / PROVENANCE_FILE).read_text())
+                records = {k: v for k, v in old.get("notebooks", {}).items() if k not in executed_names}
+        env = environment()
+        build_info = {"dataset": dataset, "data_root": data_root, "profile": profile, "jobs": int(jobs),
+                      "results": results, "banner": banner(dataset, profile, data_root)}  # fmt: skip
 
-    def write_provenance() -> None:
-        ordered = {nb.name: records[nb.name] for nb in notebooks if nb.name in records}
-        provenance_path.write_text(json.dumps({"build": build_info, "notebooks": ordered}, indent=2) + "\n")
+        def write_provenance() -> None:
+            ordered = {nb.name: records[nb.name] for nb in notebooks if nb.name in records}
+            provenance_path.write_text(json.dumps({"build": build_info, "notebooks": ordered}, indent=2) + "\n")
 
-    messages: list[str] = []
+        messages: list[str] = []
 
-    def say(text: str) -> None:
-        messages.append(text)
-        log(text)
+        def say(text: str) -> None:
+            messages.append(text)
+            log(text)
 
-    say(f"book: dataset={dataset} profile={profile} jobs={jobs} results={results}"
-        + (f" data={data_root}" if data_root else ""))  # fmt: skip
-    with _kernel(staging) as kernel_name:
-        for nb in order:
-            parameters = dict(injected[nb.name])
-            if nb.reads_provenance:
-                write_provenance()
-                parameters[PROVENANCE_PARAMETER] = str(provenance_path)
-            say(f"executing notebooks/{nb.name}.md " + json.dumps({k: v for k, v in parameters.items() if k != PROVENANCE_PARAMETER}))
-            begun = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-            seconds = execute(nb, parameters, out / f"{nb.name}.ipynb", kernel_name)
-            if nb.reads_provenance:  # its injected parameter is a staging path: not worth showing
-                _remove_injected_cell(out / f"{nb.name}.ipynb")
-            effective = {**nb.parameters, **parameters}
-            effective.pop(PROVENANCE_PARAMETER, None)
-            records[nb.name] = {"notebook": nb.name, "source": f"notebooks/{nb.name}.md", "parameters": effective,
-                                "started": begun, "seconds": round(seconds, 2), **env}  # fmt: skip
-            say(f"  done in {seconds:.1f} s")
-    write_provenance()
+        say(f"book: dataset={dataset} profile={profile} jobs={jobs} results={results}"
+            + (f" data={data_root}" if data_root else ""))  # fmt: skip
+        with _kernel(staging) as kernel_name:
+            for nb in order:
+                parameters = dict(injected[nb.name])
+                if nb.reads_provenance:
+                    write_provenance()
+                    parameters[PROVENANCE_PARAMETER] = str(provenance_path)
+                say(f"executing notebooks/{nb.name}.md " + json.dumps({k: v for k, v in parameters.items() if k != PROVENANCE_PARAMETER}))
+                begun = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+                seconds = execute(nb, parameters, out / f"{nb.name}.ipynb", kernel_name)
+                if nb.reads_provenance:  # its injected parameter is a staging path: not worth showing
+                    _remove_injected_cell(out / f"{nb.name}.ipynb")
+                effective = {**nb.parameters, **parameters}
+                effective.pop(PROVENANCE_PARAMETER, None)
+                records[nb.name] = {"notebook": nb.name, "source": f"notebooks/{nb.name}.md", "parameters": effective,
+                                    "started": begun, "seconds": round(seconds, 2), **env}  # fmt: skip
+                say(f"  done in {seconds:.1f} s")
+        write_provenance()
 
-    html = None
-    if build:
-        config = staging / "_config.yml"
-        _write_config(book_dir / "_config.yml", config, build_info["banner"])
-        built = jupyter_book_build(source, config, say)
-        html = book_dir / "_build" / "html"
-        _replace_dir(built, html)
-    _replace_dir(out, final_notebooks)
-    shutil.rmtree(staging, ignore_errors=True)
-    seconds = time.perf_counter() - started
-    say(f"book ready in {seconds:.0f} s: {html / 'index.html'}" if html else f"notebooks executed in {seconds:.0f} s")
-    return BookResult([nb.name for nb in order], records, html, final_notebooks, seconds, messages)
+        html = None
+        if build:
+            config = staging / "_config.yml"
+            _write_config(book_dir / "_config.yml", config, build_info["banner"])
+            built = jupyter_book_build(source, config, say)
+            html = book_dir / "_build" / "html"
+            _replace_dir(built, html)
+        _replace_dir(out, final_notebooks)
+        shutil.rmtree(staging, ignore_errors=True)
+        seconds = time.perf_counter() - started
+        say(f"book ready in {seconds:.0f} s: {html / 'index.html'}" if html else f"notebooks executed in {seconds:.0f} s")
+        return BookResult([nb.name for nb in order], records, html, final_notebooks, seconds, messages)
 
 
 def _write_config(base: Path, target: Path, announcement: str) -> None:
@@ -535,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,
                   not args.no_build, args.notebooks, args.book)  # fmt: skip
-    except BookError as error:
+    except (BookError, UserError) as error:  # a failing notebook's message holds its traceback on purpose
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -1,31 +1,72 @@
 """Command line: ``gcnprune grid`` runs a grid of runs (cached) and prints the accuracy table;
-``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches."""
+``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches,
+damaged run folders, and temporary folders that interrupted runs left.
+
+Every option is checked before anything trains or is written; a user error (bad option, data or cache
+entry, :class:`~gcnprune.errors.UserError`) prints one ``error: …`` line and exits with status 1, and
+``--debug`` shows its traceback instead. Anything else is a bug, and its traceback goes through.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 
-import shutil
-
-from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, run_grid, stale_runs, summarise
-from .methods import METHODS
+from .errors import UserError
+from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, audit_cache, check_results, run_grid, summarise
+from .methods import grid_methods
 from .profiles import PROFILES
 
+DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
 
-def _floats(text: str) -> list[float]:
-    return [float(x) for x in text.split(",") if x]
+
+def _values(text: str, option: str) -> list[str]:
+    """The comma-separated items of an option's value; none at all is an error naming the option."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise UserError(f"{option} is empty; give comma-separated values, e.g. {option} 0,1")
+    return items
+
+
+def _floats(text: str, option: str = "--rates") -> list[float]:
+    """'0,0.5' → [0.0, 0.5] (whether each is a valid rate is the grid's check)."""
+    items = _values(text, option)
+    try:
+        return [float(x) for x in items]
+    except ValueError:
+        raise UserError(f"{option} takes comma-separated numbers, got {text!r}") from None
+
+
+def _ints(text: str, option: str) -> list[int]:
+    """'0,1' → [0, 1]."""
+    items = _values(text, option)
+    try:
+        return [int(x) for x in items]
+    except ValueError:
+        raise UserError(f"{option} takes comma-separated integers, got {text!r}") from None
 
 
 def _folds(text: str) -> list[int]:
-    """'1-5' or '1,3' (1-based, as protocols name them) → 0-based fold indices."""
+    """'1-5' or '1,3' (1-based, as protocols name them) → 0-based fold indices; fold 0 or a range
+    written high-low (which would select nothing) is an error."""
     out: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        out.extend(range(int(lo) - 1, int(hi or lo)))
+    for part in _values(text, "--folds"):
+        lo, dash, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi if dash else lo)
+        except ValueError:
+            raise UserError(f"--folds takes fold numbers and ranges such as 1-5 or 1,3, got {text!r}") from None
+        if first < 1:
+            raise UserError(f"--folds counts folds from 1, got {first}")
+        if last < first:
+            raise UserError(f"--folds range {part} selects no fold; write it low-high, e.g. {last}-{first}")
+        out.extend(range(first - 1, last))
     return out
 
 
@@ -34,7 +75,7 @@ def _setting(text: str) -> tuple[str, str, object]:
     target, sep, raw = text.partition("=")
     method, dot, key = target.partition(".")
     if not (sep and dot and method and key):
-        raise argparse.ArgumentTypeError(f"expected METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got {text!r}")
+        raise UserError(f"--set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got {text!r}")
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
@@ -42,53 +83,120 @@ def _setting(text: str) -> tuple[str, str, object]:
     return method, key, value
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gcnprune", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    grid = sub.add_parser("grid", help="run a grid of runs and print mean ± std accuracy over folds")
-    grid.add_argument("--dataset", default="synthetic", help="synthetic, sbu or fpha")
-    grid.add_argument("--data", default=None, help="dataset folder (default: $GCNPRUNE_DATA/<name>, else data/<name>)")
-    grid.add_argument("--profile", default="quick", choices=sorted(PROFILES))
-    grid.add_argument("--methods", default="dense,magnitude", help=f"comma-separated, from: {', '.join(METHODS)}")
-    grid.add_argument("--rates", type=_floats, default=[0, 0.5, 0.7, 0.9, 0.95, 0.98, 0.99])
-    grid.add_argument("--folds", type=_folds, default=None,
-                      help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)")
-    grid.add_argument("--seeds", type=lambda t: [int(x) for x in t.split(",")], default=[0])
-    grid.add_argument("--set", type=_setting, action="append", default=[], metavar="METHOD.KEY=VALUE",
-                      help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.alignment_weight=0 (repeatable)")
-    grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
-    grid.add_argument("--results", default=str(DEFAULT_RESULTS))
-    clean = sub.add_parser("clean", help="list cached runs that no current configuration maps to")
-    clean.add_argument("--results", default=str(DEFAULT_RESULTS))
-    clean.add_argument("--delete", action="store_true", help="remove them")
-    args = parser.parse_args(argv)
-    if args.command == "clean":
-        stale = stale_runs(args.results)
-        for folder in stale:
-            print(("removed " if args.delete else "stale ") + str(folder))
-            if args.delete:
-                shutil.rmtree(folder)
-        print(f"{len(stale)} stale run folder(s) in {args.results}")
-        return 0
-
-    from .data import load_dataset
-
-    folds = args.folds
-    if folds is None:
-        options = PROFILES[args.profile].synthetic if args.dataset == "synthetic" else {}
-        folds = PROFILES[args.profile].default_folds(len(load_dataset(args.dataset, args.data, **options).splits))
+def _settings(texts: list[str]) -> dict[str, dict[str, object]]:
+    """Every ``--set`` as {method: {key: value}} (whether each fits its method is the grid's check)."""
     configs: dict[str, dict[str, object]] = {}
-    for method, key, value in args.set:
+    for method, key, value in map(_setting, texts):
         configs.setdefault(method, {})[key] = value
-    spec = Grid(args.dataset, args.profile, args.methods.split(","), args.rates, folds, args.seeds, configs)
+    return configs
+
+
+def _protocol_folds(dataset: str, data: str | None, profile: str, needed: bool) -> int | None:
+    """How many folds the dataset's protocol has; None where the data is not at hand and the folds were
+    given (the runs may all be cached; a run to train reports the missing data itself)."""
+    from .data import DatasetNotFoundError, load_dataset
+
+    options = PROFILES[profile].synthetic if dataset == "synthetic" else {}
+    try:
+        return len(load_dataset(dataset, data, **options).splits)
+    except DatasetNotFoundError:
+        if needed or data is not None:
+            raise
+        return None
+
+
+def _choose_folds(args: argparse.Namespace) -> list[int]:
+    """The 0-based folds of ``--folds``, or the profile's; a fold the protocol lacks is an error that
+    counts from 1, as ``--folds`` does."""
+    folds = None if args.folds is None else _folds(args.folds)
+    splits = _protocol_folds(args.dataset, args.data, args.profile, needed=folds is None)
+    if folds is None:
+        return PROFILES[args.profile].default_folds(splits or 0)
+    beyond = [f + 1 for f in folds if splits is not None and f >= splits]
+    if beyond:
+        raise UserError(f"--folds {args.folds}: {args.dataset} has {splits} fold(s), numbered 1..{splits}; "
+                        f"there is no fold {beyond[0]}")  # fmt: skip
+    return folds
+
+
+def _grid(args: argparse.Namespace) -> int:
+    """``gcnprune grid``: check every option, run (or read) the grid, print its tables."""
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1 (parallel training runs), got {args.jobs}")
+    check_results(args.results, writing=False)  # writability is checked once it is known whether runs train
+    rates, seeds, configs = _floats(args.rates), _ints(args.seeds, "--seeds"), _settings(args.set)
+    methods = _values(args.methods, "--methods")
+    folds = _choose_folds(args)
+    spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs)  # refuses bad rates, methods, --set
     runs = run_grid(spec, args.results, args.data, jobs=args.jobs)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(f"\nAccuracy (%) on {args.dataset}, {args.profile} profile, mean ± std over {len(folds)} fold(s)"
-              f" × {len(args.seeds)} seed(s); columns are target pruning rates\n")  # fmt: skip
+              f" × {len(seeds)} seed(s); columns are target pruning rates\n")  # fmt: skip
         print(accuracy_table(runs).to_string())
         print("\nAchieved rates, nonzero prunable weights and training time (mean per run)\n")
         print(summarise(runs).round(4).to_string(index=False))
     return 0
+
+
+def _remove(path: Path) -> None:
+    """Delete a cache entry (a folder, or a file where a run folder should be); gone already is fine."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _clean(args: argparse.Namespace) -> int:
+    """``gcnprune clean``: list stale, damaged and interrupted cache entries; remove them with ``--delete``."""
+    check_results(args.results, writing=False)
+    findings = audit_cache(args.results)
+    for finding in findings:
+        if args.delete:
+            _remove(finding.folder)
+        print(f"{'removed ' if args.delete else ''}{finding.kind} {finding.folder}: {finding.reason}")
+    counts = Counter(finding.kind for finding in findings)
+    hint = "; --delete removes them" if findings and not args.delete else ""
+    print(f"{counts['stale']} stale, {counts['damaged']} damaged and {counts['interrupted']} interrupted "
+          f"run folder(s) in {args.results}{hint}")  # fmt: skip
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the traceback of an error, not just its message")
+    parser = argparse.ArgumentParser(prog="gcnprune", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    grid = sub.add_parser("grid", parents=[common], help="run a grid of runs and print mean ± std accuracy over folds")
+    grid.set_defaults(handler=_grid)
+    grid.add_argument("--dataset", default="synthetic", help="synthetic, sbu or fpha")
+    grid.add_argument("--data", default=None, help="dataset folder (default: $GCNPRUNE_DATA/<name>, else data/<name>)")
+    grid.add_argument("--profile", default="quick", choices=sorted(PROFILES))
+    grid.add_argument("--methods", default="dense,magnitude", help=f"comma-separated, from: {', '.join(grid_methods())}")
+    grid.add_argument("--rates", default=DEFAULT_RATES, help=f"target pruning rates in [0, 1) (default: {DEFAULT_RATES})")
+    grid.add_argument("--folds", default=None,
+                      help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)")
+    grid.add_argument("--seeds", default="0", help="comma-separated (default: 0)")
+    grid.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE",
+                      help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.alignment_weight=0 (repeatable)")
+    grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
+    grid.add_argument("--results", default=str(DEFAULT_RESULTS))
+    clean = sub.add_parser("clean", parents=[common],
+                           help="list stale and damaged cached runs, and temporary folders of interrupted runs")
+    clean.set_defaults(handler=_clean)
+    clean.add_argument("--results", default=str(DEFAULT_RESULTS))
+    clean.add_argument("--delete", action="store_true", help="remove them (temporary folders of running grids stay)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UserError as error:
+        if args.debug:
+            raise
+        print("error: " + " ".join(str(error).splitlines()), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
+import pickle
+import re
 import shutil
 import subprocess
 import time
@@ -19,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -29,15 +32,19 @@ from tqdm import tqdm
 from . import __version__
 from .data import data_fingerprint, load_dataset
 from .data.locate import REPO_ROOT
+from .errors import CacheError, UserError
 from .graphs import FeatureConfig, normalised_adjacency, trajectories
-from .methods import METHODS, PruningMethod, get_method
+from .methods import METHODS, PruningMethod, get_method, grid_methods
 from .metrics import sparsity
 from .model import GCN, ModelConfig
+from .pids import owned_by_live_process
 from .profiles import get_profile
 from .train import TRAINING_VERSION, TrainConfig, Trainer, seed_everything, validation_split
 
 DEFAULT_RESULTS = REPO_ROOT / "results"
 DERIVED = ("implementation", "parent")  # config.json entries computed from code, not chosen
+RUN_FOLDER = re.compile(r"[0-9a-f]{16}")  # a run folder's name: its configuration's hash
+TMP_PREFIX = ".tmp-"  # results/.tmp-<hash>-<pid>: a run being written by process <pid>
 
 
 @dataclass(frozen=True)
@@ -68,9 +75,9 @@ class RunConfig:
         object.__setattr__(self, "fold", int(self.fold))
         object.__setattr__(self, "seed", int(self.seed))
         if self.evaluate not in ("test", "validation"):
-            raise ValueError(f"evaluate must be 'test' or 'validation', got {self.evaluate!r}")
+            raise UserError(f"evaluate must be 'test' or 'validation', got {self.evaluate!r}")
         if not 0.0 <= self.rate < 1.0:
-            raise ValueError(f"pruning rate must be in [0, 1), got {self.rate}")
+            raise UserError(f"pruning rate must be in [0, 1), got {self.rate}")
         get_method(self.method, self.method_config)  # fails early on an unknown method or bad hyperparameters
 
     def resolved(self) -> dict[str, Any]:
@@ -130,7 +137,7 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
 def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN, Trainer]:
     dataset = load_dataset(config.dataset, data_root, **config.dataset_options)
     if dataset.fingerprint != config.data:
-        raise ValueError(
+        raise UserError(
             f"the {config.dataset} data found (at {data_root or 'the default location'}) has fingerprint "
             f"{dataset.fingerprint}, but this run is configured for data {config.data or '(none given)'}; "
             "build the configuration for this data (make_config(..., data_root=...)) or point to the copy it names"
@@ -177,16 +184,44 @@ def _train(config: RunConfig, results: Path, data_root: str | None, progress: bo
     return model, metrics
 
 
+def _read_entry(folder: Path, name: str) -> dict[str, Any]:
+    """A run folder's JSON file as a dict; a missing, unreadable or malformed one is :class:`~gcnprune.errors.CacheError`."""
+    path = folder / name
+    if not path.is_file():
+        raise CacheError(folder, f"{name} is missing")
+    try:
+        payload = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CacheError(folder, f"{name} is not valid JSON ({error})") from None
+    if not isinstance(payload, dict):
+        raise CacheError(folder, f"{name} holds a {type(payload).__name__}, not a JSON object")
+    return payload
+
+
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """A run's saved ``model.pt``; an unreadable file, or one that is not a state dict, is :class:`~gcnprune.errors.CacheError`."""
+    try:
+        state = torch.load(path, weights_only=True)
+    except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as error:
+        detail = str(error).strip()  # torch's messages run to paragraphs: keep a short one only
+        what = type(error).__name__ + (f": {detail}" if detail and "\n" not in detail and len(detail) < 160 else "")
+        raise CacheError(path.parent, f"{path.name} cannot be read by torch.load ({what})") from None
+    if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
+        raise CacheError(path.parent, f"{path.name} holds a {type(state).__name__}, not a model's state dict")
+    return state
+
+
 def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
         progress: bool = False) -> dict[str, Any]:
     """Return the run's metrics, computing and storing them only if no finished run is cached."""
+    cached = load_run(config, results)
+    if cached is not None:
+        return cached
     results = Path(results)
     folder = results / config.run_hash()
-    if (folder / "metrics.json").is_file():
-        return json.loads((folder / "metrics.json").read_text())
     model, metrics = _train(config, results, data_root, progress)
     results.mkdir(parents=True, exist_ok=True)
-    tmp = results / f".tmp-{folder.name}-{os.getpid()}"
+    tmp = results / f"{TMP_PREFIX}{folder.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     _write_json(tmp / "config.json", config.resolved())
@@ -197,49 +232,95 @@ def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, da
         tmp.rename(folder)
     except OSError:  # another process finished the same run meanwhile: keep theirs
         shutil.rmtree(tmp)
-    return json.loads((folder / "metrics.json").read_text())
+    return _read_entry(folder, "metrics.json")
 
 
 def parent_weights(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> dict[str, torch.Tensor]:
-    """A parent run's trained weights, training it if needed (e.g. results committed without weights)."""
+    """A parent run's trained weights, training it if needed (e.g. results committed without weights);
+    a damaged parent folder raises :class:`~gcnprune.errors.CacheError` naming it."""
     path = results / config.run_hash() / "model.pt"
+    if load_run(config, results) is None:
+        run(config, results, data_root, progress)
     if not path.is_file():
-        if not (results / config.run_hash() / "metrics.json").is_file():
-            run(config, results, data_root, progress)
-        else:
-            model, _ = _train(config, results, data_root, progress)
-            tmp = path.with_suffix(f".tmp-{os.getpid()}")
-            torch.save(model.state_dict(), tmp)
-            os.replace(tmp, path)
-    return torch.load(path, weights_only=True)
+        model, _ = _train(config, results, data_root, progress)
+        tmp = path.with_suffix(f".tmp-{os.getpid()}")
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)
+    return _read_weights(path)
+
+
+@dataclass(frozen=True)
+class CacheFinding:
+    """An entry of the run cache that ``gcnprune clean`` reports (and removes with ``--delete``):
+    ``stale`` (no current configuration maps to it), ``damaged`` (unreadable files), or ``interrupted``
+    (a temporary folder whose process is gone); ``reason`` says why."""
+
+    folder: Path
+    kind: Literal["stale", "damaged", "interrupted"]
+    reason: str
+
+
+def _audit_run(folder: Path) -> CacheFinding | None:
+    """What is wrong with one run folder, or None for a current, intact run."""
+    try:
+        stored = _read_entry(folder, "config.json")
+        _read_entry(folder, "metrics.json")
+        if (folder / "model.pt").exists():
+            _read_weights(folder / "model.pt")
+    except CacheError as error:
+        return CacheFinding(folder, "damaged", error.problem)
+    try:
+        config = RunConfig.from_resolved(stored)
+        current = config.run_hash() == folder.name and config.resolved() == stored
+    except (TypeError, ValueError):
+        current = False
+    return None if current else CacheFinding(folder, "stale", "no current configuration maps to it")
+
+
+def audit_cache(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[CacheFinding]:
+    """Every cache entry to remove: stale and damaged run folders, and temporary folders of processes
+    that are gone. A temporary folder whose process still runs (a grid writing it) is left alone, and so
+    are entries that are not the cache's (names neither a run hash nor ``.tmp-…``)."""
+    findings = []
+    for entry in sorted(Path(results).iterdir()) if Path(results).is_dir() else []:
+        if entry.name.startswith(TMP_PREFIX):
+            if not owned_by_live_process(entry.name):
+                findings.append(CacheFinding(entry, "interrupted", "left by an interrupted run"))
+        elif RUN_FOLDER.fullmatch(entry.name):
+            finding = _audit_run(entry) if entry.is_dir() else CacheFinding(entry, "damaged", "not a folder")
+            if finding is not None:
+                findings.append(finding)
+    return findings
 
 
 def stale_runs(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[Path]:
-    """Run folders that no current configuration maps to (a default, a field or an implementation
-    version changed since they ran, or their parent's did), and leftover temporary folders of
-    interrupted runs."""
-    stale = []
-    for folder in sorted(Path(results).iterdir()) if Path(results).is_dir() else []:
-        if folder.name.startswith(".tmp-"):
-            stale.append(folder)
-            continue
-        if not (folder / "config.json").is_file():
-            continue
-        stored = json.loads((folder / "config.json").read_text())
-        try:
-            config = RunConfig.from_resolved(stored)
-            current = config.run_hash() == folder.name and config.resolved() == stored
-        except (TypeError, ValueError):
-            current = False
-        if not current:
-            stale.append(folder)
-    return stale
+    """The folders of :func:`audit_cache`: run folders that no current configuration maps to (a default,
+    a field or an implementation version changed since they ran, or their parent's did), damaged run
+    folders, and leftover temporary folders of interrupted runs."""
+    return [finding.folder for finding in audit_cache(results)]
 
 
 def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, Any] | None:
-    """The cached metrics of ``config``, or None if it has not been run."""
-    path = Path(results) / config.run_hash() / "metrics.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    """The cached metrics of ``config``, or None if it has not been run; a damaged folder raises
+    :class:`~gcnprune.errors.CacheError` naming it (a finished run's folder always holds its metrics)."""
+    folder = Path(results) / config.run_hash()
+    return _read_entry(folder, "metrics.json") if folder.exists() else None
+
+
+def check_results(results: str | os.PathLike[str], writing: bool = True) -> None:
+    """Refuse, before any training, a results path that is not a folder or (when runs are to be
+    written) one that cannot be created or written to."""
+    path = Path(results)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"the results path {path} is not a folder; give a folder for the run cache (--results DIR)")
+    if not writing:
+        return
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise UserError(f"cannot create the results folder {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"the results folder {path} is not writable ({existing} refuses writing); "
+                        "give a folder you can write to (--results DIR)")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -247,7 +328,9 @@ class Grid:
     """Methods × rates × folds × seeds on one dataset under one profile.
 
     The dense method runs once per fold and seed (at rate 0); every other method runs at each nonzero
-    rate. ``method_configs`` maps a method name to its hyperparameters.
+    rate. ``method_configs`` maps a method name to its hyperparameters. A grid that would leave something
+    out silently (a rate outside [0, 1), a method without runs, hyperparameters for a method it does not
+    run) raises :class:`~gcnprune.errors.UserError` when built, before anything trains.
     """
 
     dataset: str
@@ -258,14 +341,50 @@ class Grid:
     seeds: Sequence[int] = (0,)
     method_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._check_methods()
+        bad = [r for r in self.rates if not (math.isfinite(r) and 0.0 <= r < 1.0)]
+        if bad:
+            raise UserError(f"pruning rates (fractions of the prunable weights removed) must lie in [0, 1), "
+                            f"got {', '.join(map(str, bad))}")  # fmt: skip
+        for name, values in (("folds", self.folds), ("seeds", self.seeds)):
+            if not values:
+                raise UserError(f"the grid has no {name}: give at least one")
+        if min(self.folds) < 0:
+            raise UserError(f"fold indices are 0-based and non-negative, got {min(self.folds)}")
+        idle = [m for m in self.methods if not self.rates_of(m)]
+        if idle:
+            raise UserError(f"{', '.join(idle)} run(s) only at nonzero rates, and the rates given "
+                            f"({', '.join(map(str, self.rates)) or 'none'}) include none: add a rate in (0, 1)")  # fmt: skip
+
+    def _check_methods(self) -> None:
+        """Every method is one a grid can run, and every hyperparameter set is for one of them and valid."""
+        if not self.methods:
+            raise UserError(f"the grid has no methods; choose from {', '.join(grid_methods())}")
+        for method in self.methods:
+            if method not in METHODS:
+                raise UserError(f"unknown pruning method {method!r}; grid methods: {', '.join(grid_methods())}")
+            if METHODS[method].internal:
+                raise UserError(f"{method} is not a grid method: it trains only as the parent of the runs that "
+                                f"start from it, so name those; grid methods: {', '.join(grid_methods())}")  # fmt: skip
+        for method, config in self.method_configs.items():
+            if method not in METHODS:
+                raise UserError(f"hyperparameters are set for {method!r}, which is not a pruning method; "
+                                f"grid methods: {', '.join(grid_methods())}")  # fmt: skip
+            if method not in self.methods:
+                raise UserError(f"hyperparameters are set for {method}, which the grid does not run "
+                                f"(its methods: {', '.join(self.methods)}); add it to the methods or drop them")  # fmt: skip
+            get_method(method, config)
+
+    def rates_of(self, method: str) -> list[float]:
+        """The rates ``method`` runs at: 0 for the dense method, every nonzero rate for the others."""
+        return [0.0] if method == "dense" else [float(r) for r in self.rates if r > 0]
+
     def configs(self, data_root: str | os.PathLike[str] | None = None) -> list[RunConfig]:
         """Every run of the grid, for the data at ``data_root`` (its fingerprint enters each run)."""
         out = []
         for method in self.methods:
-            if method not in METHODS:
-                raise ValueError(f"unknown pruning method {method!r}; registered: {', '.join(sorted(METHODS))}")
-            rates = [0.0] if method == "dense" else [r for r in self.rates if r > 0]
-            for rate in rates:
+            for rate in self.rates_of(method):
                 for fold in self.folds:
                     for seed in self.seeds:
                         out.append(make_config(self.dataset, self.profile, fold, method, float(rate), seed,
@@ -289,8 +408,12 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
     """Run (or read from the cache) every configuration; one row per run with its configuration and metrics.
 
     Parent runs go first (grandparents before parents), so runs that start from them find their
-    weights; ``jobs`` processes run in parallel, each single-threaded.
+    weights; ``jobs`` processes run in parallel, each single-threaded. Before anything trains, a bad
+    ``jobs``, a results path that is not a writable folder, or a damaged cache entry raises
+    :class:`~gcnprune.errors.UserError`.
     """
+    if jobs < 1:
+        raise UserError(f"jobs must be at least 1 (the number of parallel training runs), got {jobs}")
     configs = list(configs)
     stages: list[list[RunConfig]] = [configs]
     while True:
@@ -299,6 +422,7 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
             break
         stages.insert(0, list(parents.values()))
     results = str(results)
+    check_results(results, writing=any(load_run(c, results) is None for stage in stages for c in stage))
     for stage in stages:
         todo = [c for c in stage if load_run(c, results) is None]
         with tqdm(total=len(todo), desc="runs", disable=not progress or not todo) as bar:

@@ -6,6 +6,7 @@ import functools
 import os
 from typing import Any
 
+from ..errors import UserError
 from .dataset import SkeletonDataset, Split
 from .fpha import DEVELOPMENT_FINGERPRINT as FPHA_DEVELOPMENT
 from .fpha import load_fpha
@@ -27,14 +28,14 @@ def _load(name: str, root: str | None, options: tuple[tuple[str, Any], ...]) -> 
     if name == "synthetic":
         return make_synthetic(SyntheticConfig(**dict(options)))
     if options:
-        raise ValueError(f"the {name} dataset takes no options, got {dict(options)}")
+        raise UserError(f"the {name} dataset takes no options, got {dict(options)}")
     return load_sbu(root) if name == "sbu" else load_fpha(root)
 
 
 def load_dataset(name: str, root: str | os.PathLike[str] | None = None, **options: Any) -> SkeletonDataset:
     """Load a dataset by name (cached per process); ``options`` configure the synthetic generator."""
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise UserError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     return _load(name, None if root is None else str(root), tuple(sorted(options.items())))
 
 

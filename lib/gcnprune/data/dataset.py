@@ -8,6 +8,8 @@ from functools import cached_property
 
 import numpy as np
 
+from ..errors import UserError
+
 
 @dataclass(frozen=True)
 class Split:
@@ -92,7 +94,7 @@ class SkeletonDataset:
     def split_indices(self, fold: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices of the training and test sequences of split number ``fold`` (0-based)."""
         if not 0 <= fold < len(self.splits):
-            raise ValueError(
+            raise UserError(
                 f"{self.name} has {len(self.splits)} split(s) under its {self.protocol} protocol; "
                 f"fold must be in 0..{len(self.splits) - 1}, got {fold}"
             )

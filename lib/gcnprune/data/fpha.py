@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import SkeletonDataset, Split
-from .locate import DatasetNotFoundError, locate, malformed, read_rows
+from .locate import DatasetNotFoundError, locate, malformed, read_rows, read_text
 
 # The release's joint order: the wrist, the five MCP joints, then each finger's PIP, DIP and TIP in turn.
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
@@ -50,7 +50,7 @@ def read_split(path: Path) -> tuple[list[tuple[str, str, int]], tuple[str, ...]]
     sections: set[str] = set()
     section, header_line, expected, remaining = "", 0, 0, 0
     number = 0
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         fields = line.split()
         if not fields:
             continue

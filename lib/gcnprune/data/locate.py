@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError, UserError
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(UserError, FileNotFoundError):
     """A dataset folder is missing or lacks its expected layout."""
 
 
@@ -34,9 +36,21 @@ def locate(name: str, root: str | os.PathLike[str] | None, layout: str) -> Path:
     )
 
 
-def malformed(path: Path, line: int, problem: str) -> ValueError:
+def malformed(path: Path, line: int, problem: str) -> DataError:
     """An error naming the file and 1-based line of malformed input."""
-    return ValueError(f"{path}:{line}: {problem}")
+    return DataError(f"{path}:{line}: {problem}")
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8; bytes that are not raise naming the file, line and offending byte."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        byte = raw[error.start : error.start + 1].hex()
+        raise malformed(path, line, f"not UTF-8 text (byte 0x{byte} at offset {error.start}); "
+                                    "is this a skeleton text file?") from None  # fmt: skip
 
 
 def read_rows(path: Path, separator: str | None, count: int) -> np.ndarray:
@@ -44,7 +58,7 @@ def read_rows(path: Path, separator: str | None, count: int) -> np.ndarray:
     whitespace): a float64 array (lines, count). A malformed or empty file raises with its line number."""
     rows = []
     kind = {None: "space-separated", ",": "comma-separated"}.get(separator, f"{separator!r}-separated")
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         text = line.strip()

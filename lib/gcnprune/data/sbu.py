@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from .dataset import SkeletonDataset, Split
 from .locate import DatasetNotFoundError, locate, read_rows
 
@@ -46,8 +47,21 @@ def read_sequence(path: Path) -> np.ndarray:
     return to_world(rows[:, 1:].reshape(len(rows), 30, 3))
 
 
+def check_complete(folder: Path, present: set[str]) -> None:
+    """Refuse a copy that lacks any of the protocol's 21 sets: its folds would be incomplete (or, with a
+    whole fold gone, the others renumbered), so "fold 2" would not be the protocol's fold 2."""
+    missing = [(k + 1, s) for k, sets in enumerate(FOLDS) for s in sets if s not in present]
+    if missing:
+        named = ", ".join(f"{s} (fold {k})" for k, s in missing)
+        raise DataError(
+            f"the SBU folder {folder} lacks {len(missing)} of the protocol's 21 sets: {named}; its 5-fold "
+            f"protocol needs every set ({LAYOUT}); see data/README.md for the complete release"
+        )
+
+
 def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
-    """Load every sequence under ``root`` (see :func:`~gcnprune.data.locate.locate`) with its set fold."""
+    """Load every sequence under ``root`` (see :func:`~gcnprune.data.locate.locate`) with its set fold; every
+    set of the protocol must be there (:func:`check_complete`)."""
     folder = locate("sbu", root, LAYOUT)
     fold_of = {s: f"fold{k + 1}" for k, sets in enumerate(FOLDS) for s in sets}
     sequences, labels, subsets, sources, groups = [], [], [], [], []
@@ -68,8 +82,8 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
                 sources.append(str(path.relative_to(folder)))
     if not sequences:
         raise DatasetNotFoundError(f"no SBU sequences under {folder} ({LAYOUT}); see data/README.md")
-    present = set(subsets)
-    names = [f"fold{k + 1}" for k in range(len(FOLDS)) if f"fold{k + 1}" in present]
+    check_complete(folder, {Path(source).parts[0] for source in sources})
+    names = [f"fold{k + 1}" for k in range(len(FOLDS))]
     splits = tuple(Split(name, tuple(n for n in names if n != name), (name,)) for name in names)
     return SkeletonDataset(
         name="sbu",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import numbers
+import types
+import typing
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import torch
 
+from ..errors import UserError
 from ..model import GCN
 from ..train import Trainer
 
@@ -28,7 +34,8 @@ class PruningMethod(ABC):
     ``Config`` is the typed dataclass of the method's hyperparameters (every field enters the run
     hash); ``version`` is the implementation's version, which enters the hash too, so the cache never
     mixes runs of older code with current ones; ``pretrained`` methods start from the trained dense model of the same fold and seed, and
-    ``keeps_weights`` methods store their trained model for runs that start from it.
+    ``keeps_weights`` methods store their trained model for runs that start from it; an ``internal``
+    method only trains another method's parent run (it is not offered as a grid's method).
     """
 
     name: ClassVar[str]
@@ -36,6 +43,7 @@ class PruningMethod(ABC):
     Config: ClassVar[type] = NoConfig
     pretrained: ClassVar[bool] = False
     keeps_weights: ClassVar[bool] = False
+    internal: ClassVar[bool] = False
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.Config()
@@ -61,12 +69,75 @@ def register(cls: type[PruningMethod]) -> type[PruningMethod]:
     return cls
 
 
+def grid_methods() -> list[str]:
+    """The methods a grid can run, in registration order (every registered one that is not ``internal``)."""
+    return [name for name, cls in METHODS.items() if not cls.internal]
+
+
+@functools.cache
+def _field_types(config_class: type) -> dict[str, Any]:
+    """Each hyperparameter's declared type (string annotations resolved in the class's module)."""
+    hints = typing.get_type_hints(config_class)
+    return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(config_class)}
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` (as parsed from JSON, or given in Python) fits the declared type ``hint``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is Literal:
+        return any(value == a and type(value) is type(a) for a in args)
+    if origin in (Union, types.UnionType):
+        return any(_conforms(value, a) for a in args)
+    if origin in (tuple, list):
+        element = args[0] if args else Any
+        return isinstance(value, (tuple, list)) and all(_conforms(v, element) for v in value)
+    return True  # a type this check does not know: the config's own validation decides
+
+
+def _describe(hint: Any) -> str:
+    """The declared type in words, for error messages: "a number", "one of 'global', 'layer'"."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    if hint in names:
+        return names[hint]
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin in (tuple, list):
+        return f"a list, each {_describe(args[0]) if args else 'anything'}"
+    return getattr(hint, "__name__", str(hint))
+
+
+def check_hyperparameters(name: str, config: dict[str, Any]) -> None:
+    """Refuse a hyperparameter that method ``name``'s config dataclass lacks, or a value of the wrong type,
+    naming the method, the key, the expected type and the value (before any computation uses it)."""
+    declared = _field_types(METHODS[name].Config)
+    for key, value in config.items():
+        if key not in declared:
+            valid = ", ".join(declared) or "(none)"
+            raise UserError(f"bad hyperparameters for {name}: it has no hyperparameter {key!r}; valid: {valid}")
+        if not _conforms(value, declared[key]):
+            raise UserError(f"bad hyperparameters for {name}: {key} must be {_describe(declared[key])}, "
+                            f"got {value!r} ({type(value).__name__})")  # fmt: skip
+
+
 def get_method(name: str, config: dict[str, Any] | None = None) -> PruningMethod:
-    """Instantiate the registered method ``name`` with hyperparameters ``config`` (defaults if None)."""
+    """Instantiate the registered method ``name`` with hyperparameters ``config`` (defaults if None);
+    an unknown name, key, a value of the wrong type or one its config refuses raises :class:`UserError`."""
     if name not in METHODS:
-        raise ValueError(f"unknown pruning method {name!r}; registered: {', '.join(sorted(METHODS))}")
+        raise UserError(f"unknown pruning method {name!r}; registered: {', '.join(sorted(METHODS))}")
     cls = METHODS[name]
+    check_hyperparameters(name, config or {})
     try:
         return cls(cls.Config(**(config or {})))
-    except TypeError as error:
-        raise ValueError(f"bad hyperparameters for {name}: {error}") from None
+    except (TypeError, ValueError) as error:
+        raise UserError(f"bad hyperparameters for {name}: {error}") from None

@@ -60,6 +60,7 @@ class MultiRateTraining(PruningMethod):
     Config = MultiRateConfig
     pretrained = True
     keeps_weights = True
+    internal = True  # trained as the parent of the multi_rate runs, which a grid names instead
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         if rate != 0:
