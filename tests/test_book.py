@@ -6,7 +6,9 @@ book/_build/, book/notebooks/ and results/ are left alone.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -102,6 +104,78 @@ def test_provenance_is_recorded_and_shown(built):
         assert (book_dir / "notebooks" / f"{name}.ipynb").is_file()
     page = (book_dir / "_build" / "html" / "notebooks" / "reproducibility.html").read_text()
     assert "magnitude-pruning.md" in page and record["notebooks"]["datasets"]["packages"]["torch"] in page
+
+
+def _pages(book_dir: Path) -> dict[Path, str]:
+    return {page: page.read_text() for page in sorted((book_dir / "_build" / "html").rglob("*.html"))}
+
+
+def _text(page: str) -> str:
+    """What a reader sees of a page: its HTML without tags, scripts and styles, entities decoded."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_mathjax_is_shipped_with_the_book(built):
+    """Formulas render offline: every page loads MathJax from the book's own _static, never from a CDN."""
+    book_dir, _ = built
+    pages = _pages(book_dir)
+    local = 0
+    for page, text in pages.items():
+        assert not re.search(r"https?://[^\"'\s]*mathjax", text, flags=re.I), page
+        for src in re.findall(r"<script[^>]*\bsrc=\"([^\"]*mathjax[^\"]*)\"", text, flags=re.I):
+            assert (page.parent / src.split("?")[0]).resolve().is_file(), (page, src)
+            local += 1
+    assert local, "no page loads the local MathJax"
+    chapter = pages[book_dir / "_build" / "html" / "notebooks" / "phase-field.html"]
+    assert re.search(r"<script[^>]*src=\"[./]*_static/mathjax/tex-chtml\.js", chapter)
+
+
+def test_no_thebe_scripts(built):
+    """sphinx-thebe declared `const THEBE_JS_URL` twice per page (a SyntaxError in every page's console)."""
+    book_dir, _ = built
+    for page, text in _pages(book_dir).items():
+        assert text.count("THEBE_JS_URL") <= 1, page
+        assert "thebe" not in text.lower(), page
+
+
+def test_config_keeps_jupyter_books_extensions_but_thebe(repo_root):
+    """book/_config.yml lists Jupyter Book's default extensions less sphinx_thebe, plus bibtex and MathJax."""
+    import yaml
+    from jupyter_book.config import get_default_sphinx_config
+
+    listed = yaml.safe_load((repo_root / "book" / "_config.yml").read_text())["sphinx"]["config"]["extensions"]
+    defaults = get_default_sphinx_config()["extensions"]
+    assert listed == [e for e in defaults if e != "sphinx_thebe"] + ["sphinxcontrib.bibtex", "sphinx-mathjax-offline"]
+
+
+def test_parameter_cells_and_build_paths_are_hidden(built, repo_root):
+    """No page shows a parameters cell, papermill's injected one, or the build's temporary results folder."""
+    book_dir, _ = built
+    results = book_dir.parent / "results"
+    hidden = []
+    for name in toc_notebooks(book_dir):
+        cell = next(c for c in book.load_notebook(repo_root / "notebooks" / f"{name}.md").cells
+                    if "parameters" in c.metadata.get("tags", []))  # fmt: skip
+        hidden += [line.strip() for line in cell.source.splitlines() if "#" in line]
+    assert hidden
+    for page, text in _pages(book_dir).items():
+        assert "tag_parameters" not in text and "tag_injected-parameters" not in text, page
+        assert str(results) not in text and str(results.resolve()) not in text, page
+        seen = _text(text)
+        assert "# Parameters" not in seen, page
+        for line in hidden:
+            assert line not in seen, (page, line)
+        assert "0-based" not in seen.lower() and not re.search(r"\bfold 0\b", seen), page  # folds count from 1
+    record = json.loads((book_dir / "notebooks" / "provenance.json").read_text())
+    assert record["build"]["results"] == book.shown_path(results) == ".../results"
+    assert record["notebooks"]["magnitude-pruning"]["parameters"]["results"] == ".../results"
+
+
+def test_shown_path(repo_root):
+    assert book.shown_path(repo_root / "results") == "results"
+    assert book.shown_path(repo_root.parent / "shared" / "data" / "sbu") == "../shared/data/sbu"
+    assert book.shown_path("/nowhere/near/the/repository/results") == ".../results"
 
 
 def test_misspelled_parameter_is_refused(tmp_path, repo_root, capsys):

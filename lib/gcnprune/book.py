@@ -49,7 +49,8 @@ LOCK_FILE = ".lock"  # in book/_build/: the pid of the runner building this book
 STAGING_PREFIX = ".staging-"  # book/_build/.staging-<pid>: one runner's staging copy
 PACKAGES = (
     "gcnprune", "torch", "numpy", "pandas", "matplotlib", "tqdm", "jupyter-book", "papermill", "jupytext",
-    "ipykernel", "myst-nb", "sphinx", "sphinx-book-theme", "sphinxcontrib-bibtex", "nbclient", "nbformat",
+    "ipykernel", "myst-nb", "sphinx", "sphinx-book-theme", "sphinxcontrib-bibtex", "sphinx-mathjax-offline", "nbclient",
+    "nbformat",
 )  # fmt: skip
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -287,7 +288,7 @@ def environment() -> dict[str, Any]:
         "git_commit": commit,
         "git_dirty": dirty,
         "python": platform.python_version(),
-        "executable": sys.executable,
+        "executable": shown_path(sys.executable),
         "packages": packages,
         "machine": {
             "platform": platform.platform(),
@@ -368,15 +369,34 @@ def execute(notebook: Notebook, parameters: Mapping[str, Any], output: Path, ker
     return time.perf_counter() - start
 
 
-def _remove_injected_cell(path: Path) -> None:
+def _hide_parameter_cells(path: Path) -> None:
+    """Tag an executed notebook's ``parameters`` cell and papermill's ``injected-parameters`` cell
+    ``remove-cell``: they hold the build machine's paths and defaults that the runner overrode, so the book
+    leaves them out (the reproducibility page shows the values each notebook ran with)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
     nbformat.write(nb, path)
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path of the build machine as the book and its provenance record show it: relative to the
+    repository where it lies in the repository or beside it (``results``, ``../shared/data/sbu``), else
+    ``.../<its name>``, since the absolute path of a temporary or private folder tells a reader nothing."""
+    path = Path(os.path.abspath(path))  # not resolved: .venv/bin/python stays itself, not the interpreter it links to
+    relative = Path(os.path.relpath(path, REPO_ROOT))
+    if relative.parts[:2].count("..") < 2:
+        return relative.as_posix()
+    return f".../{path.name}"
+
+
+def _shown_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """``parameters`` with every absolute path among their values shown by :func:`shown_path`."""
+    return {k: shown_path(v) if isinstance(v, str) and os.path.isabs(v) else v for k, v in parameters.items()}
 
 
 def _replace_dir(source: Path, target: Path) -> None:
@@ -481,8 +501,9 @@ def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | No
                 old = json.loads((final_notebooks / PROVENANCE_FILE).read_text())
                 records = {k: v for k, v in old.get("notebooks", {}).items() if k not in executed_names}
         env = environment()
-        build_info = {"dataset": dataset, "data_root": data_root, "profile": profile, "jobs": int(jobs),
-                      "results": results, "banner": banner(dataset, profile, data_root)}  # fmt: skip
+        shown_data = None if data_root is None else shown_path(data_root)
+        build_info = {"dataset": dataset, "data_root": shown_data, "profile": profile, "jobs": int(jobs),
+                      "results": shown_path(results), "banner": banner(dataset, profile, shown_data)}  # fmt: skip
 
         def write_provenance() -> None:
             ordered = {nb.name: records[nb.name] for nb in notebooks if nb.name in records}
@@ -505,9 +526,8 @@ def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | No
                 say(f"executing notebooks/{nb.name}.md " + json.dumps({k: v for k, v in parameters.items() if k != PROVENANCE_PARAMETER}))
                 begun = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
                 seconds = execute(nb, parameters, out / f"{nb.name}.ipynb", kernel_name)
-                if nb.reads_provenance:  # its injected parameter is a staging path: not worth showing
-                    _remove_injected_cell(out / f"{nb.name}.ipynb")
-                effective = {**nb.parameters, **parameters}
+                _hide_parameter_cells(out / f"{nb.name}.ipynb")
+                effective = _shown_parameters({**nb.parameters, **parameters})
                 effective.pop(PROVENANCE_PARAMETER, None)
                 records[nb.name] = {"notebook": nb.name, "source": f"notebooks/{nb.name}.md", "parameters": effective,
                                     "started": begun, "seconds": round(seconds, 2), **env}  # fmt: skip
