@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make test   create .venv if needed, install the pinned dependencies, run the tests
 #   make book   the same set-up, then execute every notebook and build book/_build/html/
+#   make check-book   open every built page in headless Chromium (console errors, raw TeX, broken links, images)
 # Book variables: DATASET (synthetic, sbu, fpha), PROFILE (smoke, quick, paper), DATA (the dataset's
 # folder, optional), JOBS (parallel training runs), RESULTS (the run cache). E.g. make book DATASET=sbu DATA=../shared/data/sbu PROFILE=paper
 
@@ -27,10 +28,14 @@ ifneq ($(SHARED_DATA),)
 book: export GCNPRUNE_DATA ?= $(abspath $(SHARED_DATA))
 endif
 
-.PHONY: book test install clean-book
+.PHONY: book check-book test install clean-book
 
 book: $(STAMP)
 	$(BIN)/python -m gcnprune.book --dataset $(DATASET) --profile $(PROFILE) --jobs $(JOBS) --results $(RESULTS) $(if $(DATA),--data $(DATA))
+
+# Needs Debian's chromium (apt-get install chromium); screenshots go to book/_build/screenshots/.
+check-book: $(STAMP)
+	$(BIN)/python -m gcnprune.browser_check book/_build/html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -16,10 +16,16 @@ import pytest
 
 from gcnprune import book
 from gcnprune.book import NotebookFailed, ParameterError, make_book, toc_notebooks
+from gcnprune.browser_check import Problem, book_pages, check_book, find_chromium, link_problems
 
 pytestmark = pytest.mark.book
 
 BANNER = "This build uses the synthetic dataset and the smoke profile"
+
+needs_chromium = pytest.mark.skipif(
+    find_chromium() is None,
+    reason="Chromium is not installed: `apt-get install chromium` (.ci/run installs it in CI)",
+)
 
 
 def copy_book(repo_root: Path, target: Path) -> Path:
@@ -286,3 +292,90 @@ def test_stats_and_figure_for_two_people(small_sbu):
     colours = {str(line.get_color()) for ax in fig.axes for line in ax.get_lines()} & set(PERSON_COLOURS)
     assert colours == set(PERSON_COLOURS[:2]), "each person gets one colour"
     assert sum(1 for ax in fig.axes if ax.get_lines()) == len(set(data.labels.tolist()))
+
+
+@needs_chromium
+def test_browser_check_passes_on_the_smoke_book(built):
+    """Every page opens in headless Chromium without a console error, raw TeX, broken link or missing image;
+    one screenshot per page lands under the build's folder."""
+    book_dir, _ = built
+    html = book_dir / "_build" / "html"
+    screenshots = book_dir / "_build" / "screenshots"
+    problems = check_book(html, screenshots)
+    assert problems == [], "\n".join(map(str, problems))
+    pages = book_pages(html)
+    assert len(pages) >= len(toc_notebooks(book_dir)) + 2
+    shots = sorted(screenshots.rglob("*.png"))
+    assert shots == sorted((screenshots / p.relative_to(html)).with_suffix(".png") for p in pages)
+    assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
+
+
+def _site(folder: Path, pages: dict[str, str]) -> Path:
+    """A tiny hand-made HTML folder: ``pages`` maps a path to the body of its page."""
+    for name, body in pages.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>")
+    return folder
+
+
+LINKS = {
+    "index.html": '<h1 id="top">Top</h1><a href="sub/page.html#here">fine</a><a href="#top">fine</a>'
+    '<a href="https://example.org/nowhere.html">external</a><a href="mailto:a@b.c">mail</a>'
+    '<a href="gone.html">broken</a><a href="sub/page.html#nowhere">broken anchor</a><img src="missing.png">',
+    "sub/page.html": '<p id="here">Here</p><a href="../index.html#top">back</a><a href="../#gone">up</a>',
+}
+
+
+def test_link_check_reports_broken_links_anchors_and_missing_images(tmp_path):
+    html = _site(tmp_path, LINKS)
+    assert link_problems(html, book_pages(html)) == [
+        Problem("index.html", "broken anchor", "sub/page.html#nowhere"),
+        Problem("index.html", "broken link", "gone.html"),
+        Problem("index.html", "missing image", "missing.png"),
+        Problem("sub/page.html", "broken anchor", "../#gone"),
+    ]
+
+
+def _kinds(problems: list[Problem]) -> list[tuple[str, str]]:
+    return [(p.page, p.kind) for p in problems]
+
+
+@needs_chromium
+def test_browser_check_reports_console_errors(tmp_path):
+    html = _site(tmp_path / "html", {"logs.html": '<script>console.log("fine"); console.warn("fine")</script>',
+                                     "error.html": '<script>console.error("boom")</script>',
+                                     "syntax.html": "<script>let x = ;</script>",
+                                     "throws.html": "<script>undefinedFunction()</script>"})  # fmt: skip
+    problems = check_book(html)
+    assert _kinds(problems) == [("error.html", "console error"), ("syntax.html", "console error"),
+                                ("throws.html", "console error")]  # fmt: skip
+    assert "boom" in problems[0].detail and "SyntaxError" in problems[1].detail and "undefinedFunction" in problems[2].detail
+    assert sorted(p.name for p in (tmp_path / "screenshots").glob("*.png")) == [
+        "error.png", "logs.png", "syntax.png", "throws.png"]  # fmt: skip
+
+
+@needs_chromium
+def test_browser_check_reports_raw_tex_links_and_images(tmp_path):
+    raw = '<p>An inline <span class="math notranslate nohighlight">\\(x^2\\)</span> formula.</p>'
+    html = _site(tmp_path / "html", {**LINKS, "raw.html": raw})
+    (html / "not-an-image.png").write_text("text")
+    (html / "sub" / "page.html").write_text('<p id="here"><img src="../not-an-image.png"></p>')
+    problems = check_book(html, tmp_path / "shots")
+    assert Problem("raw.html", "raw TeX", "formula not typeset: \\(x^2\\)") in problems
+    assert Problem("sub/page.html", "missing image", "../not-an-image.png") in problems
+    assert {"broken link", "broken anchor", "missing image"} <= {p.kind for p in problems if p.page == "index.html"}
+    assert {p.page for p in problems} == {"index.html", "raw.html", "sub/page.html"}
+    assert len(list((tmp_path / "shots").rglob("*.png"))) == 3
+
+
+def test_browser_check_command_line(tmp_path, capsys):
+    from gcnprune import browser_check
+
+    html = _site(tmp_path, {"index.html": '<a href="gone.html">x</a>'})
+    if find_chromium() is None:
+        assert browser_check.main([str(html)]) == 2
+        assert "apt-get install chromium" in capsys.readouterr().err
+        return
+    assert browser_check.main([str(html)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "index.html: broken link: gone.html\n" and "1 page checked: 1 problem" in err
