@@ -32,6 +32,11 @@ def test_older_method_version_is_not_read_and_is_stale(results_dir, monkeypatch)
     assert [p.name for p in stale_runs(results_dir)] == [old]
 
 
+def test_runs_with_tuple_hyperparameters_are_current(results_dir):
+    run(smoke("multi_rate", 0.9), results_dir)  # MRMP's config holds tuples, which config.json stores as lists
+    assert stale_runs(results_dir) == []
+
+
 def test_changed_parent_changes_the_child_hash(monkeypatch):
     child = smoke("magnitude", 0.5)
     before = child.run_hash()

@@ -260,6 +260,11 @@ class CacheFinding:
     reason: str
 
 
+def _as_json(payload: dict[str, Any]) -> Any:
+    """``payload`` as ``config.json`` stores it (tuples become lists), for comparing with a stored one."""
+    return json.loads(json.dumps(payload))
+
+
 def _audit_run(folder: Path) -> CacheFinding | None:
     """What is wrong with one run folder, or None for a current, intact run."""
     try:
@@ -271,7 +276,7 @@ def _audit_run(folder: Path) -> CacheFinding | None:
         return CacheFinding(folder, "damaged", error.problem)
     try:
         config = RunConfig.from_resolved(stored)
-        current = config.run_hash() == folder.name and config.resolved() == stored
+        current = config.run_hash() == folder.name and _as_json(config.resolved()) == stored
     except (TypeError, ValueError):
         current = False
     return None if current else CacheFinding(folder, "stale", "no current configuration maps to it")
