@@ -10,6 +10,7 @@ import html
 import json
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -178,10 +179,14 @@ def test_parameter_cells_and_build_paths_are_hidden(built, repo_root):
     assert record["notebooks"]["magnitude-pruning"]["parameters"]["results"] == ".../results"
 
 
-def test_shown_path(repo_root):
+def test_shown_path(repo_root, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", "/nonexistent-temporary-directory")
     assert book.shown_path(repo_root / "results") == "results"
     assert book.shown_path(repo_root.parent / "shared" / "data" / "sbu") == "../shared/data/sbu"
     assert book.shown_path("/nowhere/near/the/repository/results") == ".../results"
+    monkeypatch.setattr(tempfile, "tempdir", str(repo_root.parent))  # a clone in the temporary directory
+    assert book.shown_path(repo_root.parent / "pytest-of-someone" / "results") == ".../results"
+    assert book.shown_path(repo_root / "results") == "results"
 
 
 def test_misspelled_parameter_is_refused(tmp_path, repo_root, capsys):

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
@@ -386,10 +387,14 @@ def _hide_parameter_cells(path: Path) -> None:
 def shown_path(path: str | os.PathLike[str]) -> str:
     """A path of the build machine as the book and its provenance record show it: relative to the
     repository where it lies in the repository or beside it (``results``, ``../shared/data/sbu``), else
-    ``.../<its name>``, since the absolute path of a temporary or private folder tells a reader nothing."""
+    ``.../<its name>``, since the absolute path of a temporary or private folder tells a reader nothing
+    (a folder in the system's temporary directory is never shown relative, even beside a clone there)."""
     path = Path(os.path.abspath(path))  # not resolved: .venv/bin/python stays itself, not the interpreter it links to
     relative = Path(os.path.relpath(path, REPO_ROOT))
-    if relative.parts[:2].count("..") < 2:
+    temporary = Path(os.path.abspath(tempfile.gettempdir()))
+    inside_repository = not relative.parts or relative.parts[0] != ".."
+    beside = relative.parts[:2].count("..") < 2 and temporary not in path.parents
+    if inside_repository or beside:
         return relative.as_posix()
     return f".../{path.name}"
 
