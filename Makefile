@@ -1,12 +1,18 @@
 # Two commands on a fresh machine:
-#   make test   create .venv if needed, install the pinned dependencies, run the tests
-#   make book   the same set-up, then execute every notebook and build book/_build/html/
+#   make book   create .venv if needed, install the pinned dependencies, then build book/_build/html/: the SBU
+#               results of the paper profile, read from the committed runs in results/. Without the SBU data
+#               it trains nothing, and a run missing from results/ stops it with the command that trains it.
+#   make test   the same set-up, then run the tests
 #   make check-book   open every built page in headless Chromium (console errors, raw TeX, broken links, images)
-# Book variables: DATASET (synthetic, sbu, fpha), PROFILE (smoke, quick, paper), DATA (the dataset's
-# folder, optional), JOBS (parallel training runs), RESULTS (the run cache). E.g. make book DATASET=sbu DATA=../shared/data/sbu PROFILE=paper
+# Book variables: DATASET (sbu, fpha or synthetic; default sbu), PROFILE (smoke, quick or paper; default paper
+# for sbu and fpha, quick for synthetic), DATA (the dataset's folder; where the data is at hand, runs missing
+# from the cache are trained), JOBS (parallel training runs), RESULTS (the run cache). E.g.
+#   make book DATASET=synthetic          everything trained on generated skeletons (no data needed)
+#   make book DATA=../shared/data/sbu    the SBU book, training the runs missing from results/
 
-DATASET ?= synthetic
-PROFILE ?= quick
+DATASET ?= sbu
+# Empty: the dataset's default profile (gcnprune.profiles.DEFAULT_PROFILES).
+PROFILE ?=
 DATA ?=
 JOBS ?= 2
 # The run cache (committed results/ by default).
@@ -21,8 +27,8 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-# The book's dataset chapter also describes the real datasets it finds: besides $$GCNPRUNE_DATA and
-# data/<name>, look in the project's shared folder ../shared/data when it exists.
+# The book finds real datasets (to describe them, and to train runs missing from the cache) in $$GCNPRUNE_DATA
+# and data/<name>, and here also in the project's shared folder ../shared/data when it exists.
 SHARED_DATA := $(wildcard $(CURDIR)/../shared/data)
 ifneq ($(SHARED_DATA),)
 book: export GCNPRUNE_DATA ?= $(abspath $(SHARED_DATA))
@@ -31,7 +37,7 @@ endif
 .PHONY: book check-book test install clean-book
 
 book: $(STAMP)
-	$(BIN)/python -m gcnprune.book --dataset $(DATASET) --profile $(PROFILE) --jobs $(JOBS) --results $(RESULTS) $(if $(DATA),--data $(DATA))
+	$(BIN)/python -m gcnprune.book --dataset $(DATASET) $(if $(PROFILE),--profile $(PROFILE)) --jobs $(JOBS) --results $(RESULTS) $(if $(DATA),--data $(DATA))
 
 # Needs Debian's chromium (apt-get install chromium); screenshots go to book/_build/screenshots/.
 check-book: $(STAMP)

@@ -384,3 +384,67 @@ def test_browser_check_command_line(tmp_path, capsys):
     assert browser_check.main([str(html)]) == 1
     out, err = capsys.readouterr()
     assert out == "index.html: broken link: gone.html\n" and "1 page checked: 1 problem" in err
+
+
+def _outputs(notebook: Path) -> str:
+    """Every text, markdown and HTML output of an executed notebook, joined."""
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    return "\n".join(str(data) for cell in cells for out in cell.get("outputs", [])
+                     for data in [out.get("text", ""), *out.get("data", {}).values()])  # fmt: skip
+
+
+def test_without_the_data_the_book_reads_the_cache_only(tmp_path, repo_root, monkeypatch, capsys):
+    """SBU with no files on the machine: the chapters render a tiny cache and train nothing; the datasets
+    chapter says what it cannot draw; a run missing from the cache stops the runner in one line."""
+    from cache_fixture import write_runs
+
+    from gcnprune.chapters import chapter_runs
+
+    if (repo_root / "data" / "sbu").exists():
+        pytest.skip("this clone holds data/sbu; reading the cache only needs a machine without the SBU files")
+    monkeypatch.setenv("GCNPRUNE_DATA", str(tmp_path / "no-data"))
+    results, book_dir = tmp_path / "results", copy_book(repo_root, tmp_path / "book")
+    only_09 = ["magnitude-pruning:rates=[0.9]"]
+    configs = chapter_runs("magnitude-pruning", "sbu", None, "smoke", results, rates=[0.9], missing="omit").configs
+    folders = write_runs(configs, results)
+    make_book(dataset="sbu", profile="smoke", only=["datasets", "magnitude-pruning"], params=only_09, results=results,
+              build=False, book_dir=book_dir, log=lambda _: None)  # fmt: skip
+    datasets = _outputs(book_dir / "notebooks" / "datasets.ipynb")
+    assert "The SBU sequences are not on this machine, so they are not drawn" in datasets and "(no data)" in datasets
+    magnitude = _outputs(book_dir / "notebooks" / "magnitude-pruning.ipynb")
+    assert "magnitude (scope=layer)" in magnitude and "computed at initialisation" in magnitude
+    banner = json.loads((book_dir / "notebooks" / "provenance.json").read_text())["build"]["banner"]
+    assert "nothing was trained" in banner
+    assert sorted(results.iterdir()) == sorted(folders) and not list(results.rglob("model.pt"))  # nothing trained
+
+    shutil.rmtree(folders[-1])
+    code = book.main(["--profile", "smoke", "--only", "magnitude-pruning", "--param", only_09[0], "--no-build",
+                      "--results", str(results), "--book", str(book_dir)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: notebook magnitude-pruning: 1 of the 3 runs of the magnitude-pruning chapter")
+    assert "`make book PROFILE=smoke DATA=<SBU folder>" in line
+    assert sorted(results.iterdir()) == sorted(folders[:-1])
+
+
+def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path, repo_root, monkeypatch):
+    """``make book`` names neither: the runner picks SBU and its default profile, and says that it reads
+    the cache only when the SBU files are not found (the notebooks' execution is stubbed here)."""
+    from gcnprune.profiles import DEFAULT_PROFILES, default_profile
+
+    assert DEFAULT_PROFILES == {"synthetic": "quick", "sbu": "paper", "fpha": "paper"} and default_profile("fpha") == "paper"
+    if (repo_root / "data" / "sbu").exists():
+        pytest.skip("this clone holds data/sbu; reading the cache only needs a machine without the SBU files")
+    monkeypatch.setenv("GCNPRUNE_DATA", str(tmp_path / "no-data"))
+    executed = {}
+    monkeypatch.setattr(book, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0)
+    monkeypatch.setattr(book, "_hide_parameter_cells", lambda path: None)
+    log: list[str] = []
+    make_book(only="datasets", build=False, results=tmp_path / "results", book_dir=copy_book(repo_root, tmp_path / "book"),
+              log=log.append)  # fmt: skip
+    assert executed["datasets"]["dataset"] == "sbu" and executed["datasets"]["profile"] == "paper"
+    assert log[0].startswith("book: dataset=sbu profile=paper")
+    assert log[1].startswith("runs: read from the cache only, nothing is trained (no sbu data found)")

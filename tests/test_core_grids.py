@@ -1,27 +1,29 @@
-"""The chapters' grids: every method at every rate of the main table, and the paper profile's extra
-seeds at the highest rates only."""
+"""The chapters' grids: every method of a main comparison at every rate, ablations at the highest
+rates, and the paper profile's extra seeds in the main comparisons at the highest rates only."""
 
 from __future__ import annotations
 
 import pytest
 
-from gcnprune.grids import ALL_RATES, CHAPTERS, SEEDED_RATES, chapter_grids
+from gcnprune.grids import ALL_RATES, CHAPTERS, HIGH_RATES, SEEDED_RATES, chapter_grids
 
 
 @pytest.mark.parametrize("chapter", list(CHAPTERS))
 def test_every_grid_covers_the_main_table(chapter):
-    for grid in chapter_grids(chapter, "synthetic", "quick", [0]):
-        assert tuple(grid.rates) == ALL_RATES
-        assert tuple(grid.seeds) == (0,)  # the quick profile has no extra seeds
+    main, *others = chapter_grids(chapter, "synthetic", "quick", [0])
+    assert tuple(main.rates) == ALL_RATES and "dense" in main.methods
+    for grid in others:
+        assert tuple(grid.rates) in (ALL_RATES, HIGH_RATES)
+        assert set(HIGH_RATES) <= set(grid.rates)  # every ablation at every rate where the methods part ways
+    assert all(tuple(g.seeds) == (0,) for g in [main, *others])  # the quick profile has no extra seeds
 
 
 @pytest.mark.parametrize("chapter", list(CHAPTERS))
-def test_paper_profile_adds_seeds_at_the_highest_rates_only(chapter):
+def test_paper_profile_adds_seeds_to_the_main_comparison_at_the_highest_rates_only(chapter):
     grids = chapter_grids(chapter, "synthetic", "paper", [0, 1])
     seeded = [g for g in grids if tuple(g.seeds) != (0,)]
-    assert len(seeded) == len(CHAPTERS[chapter])
-    for grid in seeded:
-        assert tuple(grid.seeds) == (1, 2) and tuple(grid.rates) == SEEDED_RATES
+    assert len(seeded) == 1 and seeded[0].methods == CHAPTERS[chapter][0][0]
+    assert tuple(seeded[0].seeds) == (1, 2) and tuple(seeded[0].rates) == SEEDED_RATES
     runs = {(c.method, c.rate, c.fold, c.seed) for g in grids for c in g.configs()}
     assert ("dense", 0.0, 1, 2) in runs  # each extra seed trains its own dense parent
     assert not any(seed > 0 and 0 < rate < min(SEEDED_RATES) for _, rate, _, seed in runs)

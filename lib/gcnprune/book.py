@@ -5,6 +5,9 @@ the book's table of contents. Each has one cell tagged ``parameters``; the runne
 ``data_root``, ``profile``, ``results`` and ``jobs`` to every notebook that assigns them there, plus
 ``provenance`` (the path of the execution record) to the notebooks that read it, which run last.
 A ``--param`` naming a variable the parameters cell does not assign is an error, not a warning.
+Without the dataset's data (the default, SBU with the paper profile, on a fresh clone) the chapters read
+the committed runs from the cache only and train nothing; a missing run fails the build in one line
+(:mod:`gcnprune.chapters`), as does any error the library raises for the user to fix.
 
 Everything happens in a staging copy of the book under ``book/_build/``: only when every notebook ran
 and the strict build (``jupyter-book build -W -n --keep-going``) passed do the executed notebooks move
@@ -42,6 +45,7 @@ from .pids import owned_by_live_process, pid_lock
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 BOOK_DIR = REPO_ROOT / "book"
 DEFAULT_RESULTS = REPO_ROOT / "results"
+BOOK_DATASET = "sbu"  # the dataset a book shows when none is named: the papers' own, from its committed runs
 KERNEL_NAME = "gcnprune-book"
 COMMON_PARAMETERS = ("dataset", "data_root", "profile", "results", "jobs")
 PROVENANCE_PARAMETER = "provenance"
@@ -300,8 +304,9 @@ def environment() -> dict[str, Any]:
     }
 
 
-def banner(dataset: str, profile: str, data_root: str | None = None) -> str:
-    """The announcement shown on every page: which data and budget the numbers come from."""
+def banner(dataset: str, profile: str, data_root: str | None = None, cache_only: bool = False) -> str:
+    """The announcement shown on every page: which data and budget the numbers come from, and whether
+    they were read from the run cache alone (no data on the build machine)."""
     if dataset == "synthetic":
         what = (f"This build uses the synthetic dataset and the {profile} profile: its numbers come from "
                 f"generated skeletons and are not the papers' numbers.")  # fmt: skip
@@ -309,6 +314,9 @@ def banner(dataset: str, profile: str, data_root: str | None = None) -> str:
         where = f" ({data_root})" if data_root else ""
         what = (f"This build uses the {dataset.upper()} dataset{where} and the {profile} profile. Our methods are "
                 f"reconstructions from the papers' abstracts; compare with the papers' numbers with care.")  # fmt: skip
+    if cache_only:
+        what += (f" Its numbers are the committed runs, read from the run cache: the {dataset.upper()} files were "
+                 f"not on the build machine, so nothing was trained and its sequences are not drawn.")  # fmt: skip
     if profile == "smoke":
         what += " The smoke profile trains for a few epochs only: its accuracies are meaningless."
     return what
@@ -342,9 +350,25 @@ def _kernel(staging: Path):
             os.environ["JUPYTER_PATH"] = old
 
 
+def _user_error_names() -> set[str]:
+    """The class names of the library's errors that a user can fix (:class:`~gcnprune.errors.UserError`
+    and its subclasses, among the modules imported)."""
+    names, todo = set(), [UserError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
 def _failure(name: str, error: BaseException, executed: Path) -> NotebookFailed:
+    """The error for a notebook that raised: a user error raised by the library (missing runs, missing
+    data, a damaged cache entry) as its one-line message, anything else (a bug) with its traceback."""
     from papermill.exceptions import PapermillExecutionError
 
+    if isinstance(error, PapermillExecutionError) and error.ename in _user_error_names() and any(
+            "gcnprune" in line for line in error.traceback):  # fmt: skip
+        return NotebookFailed(name, f"notebook {name}: {error.evalue}", executed)
     if isinstance(error, PapermillExecutionError):
         trace = _ANSI.sub("", "\n".join(error.traceback))
         source = "\n".join("    " + line for line in str(error.source).splitlines())
@@ -443,7 +467,7 @@ def clear_stale_staging(build_dir: Path) -> list[Path]:
     return removed
 
 
-def check_options(dataset: str, profile: str, jobs: int, results: str | os.PathLike[str]) -> None:
+def check_options(dataset: str, profile: str | None, jobs: int, results: str | os.PathLike[str]) -> None:
     """Refuse, before any notebook runs, an unknown dataset or profile, ``jobs`` below 1, or a results
     path that is not a writable folder (each would otherwise fail inside a notebook, or after training)."""
     from .data import DATASETS
@@ -452,31 +476,41 @@ def check_options(dataset: str, profile: str, jobs: int, results: str | os.PathL
 
     if dataset not in DATASETS:
         raise ParameterError(f"--dataset {dataset!r}: unknown dataset; choose one of {', '.join(DATASETS)}")
-    get_profile(profile)  # an unknown profile fails here, naming the valid ones
+    if profile is not None:  # None: the dataset's default
+        get_profile(profile)  # an unknown profile fails here, naming the valid ones
     if jobs < 1:
         raise ParameterError(f"--jobs must be at least 1 (parallel training runs), got {jobs}")
     check_results(results)
 
 
-def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | None = None, profile: str = "quick",
+def make_book(dataset: str = BOOK_DATASET, data_root: str | os.PathLike[str] | None = None, profile: str | None = None,
               jobs: int = 2, only: Sequence[str] | str | None = None,
               params: Mapping[str, Any] | Sequence[str] = (), results: str | os.PathLike[str] = DEFAULT_RESULTS,
               build: bool = True, notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
               book_dir: str | os.PathLike[str] = BOOK_DIR, log: Callable[[str], None] = print) -> BookResult:
     """Execute the book's notebooks (all, or ``only`` these) and build the book; see the module docstring.
 
+    ``profile`` None is the dataset's default (:func:`~gcnprune.profiles.default_profile`). Where the
+    dataset's data is not at hand, the chapters read their runs from the cache only and a missing run
+    fails the build naming it (:func:`~gcnprune.chapters.missing_runs_policy`).
     ``params`` maps parameter names to values for every executed notebook, or is a list of ``--param``
     strings (``NAME=VALUE``, ``NOTEBOOK:NAME=VALUE``). Raises :class:`ParameterError` before running
     anything if a name is not assigned in a notebook's parameters cell, :class:`NotebookFailed` if a
     notebook raises, :class:`BuildFailed` if the strict build fails; :class:`~gcnprune.errors.UserError` if
     another runner is building the same book folder (see :func:`~gcnprune.pids.pid_lock`).
     """  # fmt: skip
+    from .chapters import missing_runs_policy
+    from .data import data_folder
+    from .profiles import default_profile
+
     started = time.perf_counter()
     check_options(dataset, profile, int(jobs), results)
+    profile = profile or default_profile(dataset)
     notebooks_dir, book_dir = Path(notebooks_dir).resolve(), Path(book_dir).resolve()
     only = [only] if isinstance(only, str) else list(only or [])
     results = str(Path(results).resolve())
     data_root = None if data_root in (None, "") else str(Path(data_root).resolve())
+    cache_only = missing_runs_policy(dataset, data_root) == "require"  # a DATA folder that does not exist fails here
     common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs)}
     notebooks, order, injected = plan(notebooks_dir, book_dir, only, params, common, build)
 
@@ -508,7 +542,8 @@ def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | No
         env = environment()
         shown_data = None if data_root is None else shown_path(data_root)
         build_info = {"dataset": dataset, "data_root": shown_data, "profile": profile, "jobs": int(jobs),
-                      "results": shown_path(results), "banner": banner(dataset, profile, shown_data)}  # fmt: skip
+                      "results": shown_path(results), "cache_only": cache_only,
+                      "banner": banner(dataset, profile, shown_data, cache_only)}  # fmt: skip
 
         def write_provenance() -> None:
             ordered = {nb.name: records[nb.name] for nb in notebooks if nb.name in records}
@@ -522,6 +557,11 @@ def make_book(dataset: str = "synthetic", data_root: str | os.PathLike[str] | No
 
         say(f"book: dataset={dataset} profile={profile} jobs={jobs} results={results}"
             + (f" data={data_root}" if data_root else ""))  # fmt: skip
+        if cache_only:
+            say(f"runs: read from the cache only, nothing is trained (no {dataset} data found); a run missing from "
+                f"the cache stops the build with a message that names it and the command that trains it")  # fmt: skip
+        elif dataset != "synthetic":
+            say(f"runs: those missing from the cache are trained on the {dataset} data at {data_folder(dataset, data_root)}")
         with _kernel(staging) as kernel_name:
             for nb in order:
                 parameters = dict(injected[nb.name])
@@ -566,15 +606,17 @@ def _write_config(base: Path, target: Path, announcement: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .profiles import PROFILES
+    from .profiles import DEFAULT_PROFILES, PROFILES
 
     parser = argparse.ArgumentParser(
         prog="python -m gcnprune.book",
         description="Execute the book's notebooks with papermill and build the Jupyter Book strictly.",
     )
-    parser.add_argument("--dataset", default="synthetic", help="synthetic, sbu or fpha (default: synthetic)")
-    parser.add_argument("--data", default=None, help="the dataset's folder (default: $GCNPRUNE_DATA/<name>, else data/<name>)")
-    parser.add_argument("--profile", default="quick", choices=sorted(PROFILES), help="training budget (default: quick)")
+    parser.add_argument("--dataset", default=BOOK_DATASET, help=f"synthetic, sbu or fpha (default: {BOOK_DATASET})")
+    parser.add_argument("--data", default=None, help="the dataset's folder (default: $GCNPRUNE_DATA/<name>, else "
+                        "data/<name>; without one, the runs are read from the cache only and nothing trains)")
+    parser.add_argument("--profile", default=None, choices=sorted(PROFILES),
+                        help="training budget (default: " + ", ".join(f"{p} for {d}" for d, p in DEFAULT_PROFILES.items()) + ")")
     parser.add_argument("--jobs", type=int, default=2, help="parallel training runs (default: 2)")
     parser.add_argument("--only", action="append", metavar="NOTEBOOK",
                         help="execute only this notebook (repeatable); the others keep their last execution")

@@ -1,6 +1,7 @@
 """Command line: ``gcnprune grid`` runs a grid of runs (cached) and prints the accuracy table;
 ``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches,
-damaged run folders, and temporary folders that interrupted runs left.
+damaged run folders, and temporary folders that interrupted runs left; ``gcnprune export`` writes a run's
+compact model (:mod:`.export`); ``gcnprune bench`` measures runs' networks side by side (:mod:`.bench`).
 
 Every option is checked before anything trains or is written; a user error (bad option, data or cache
 entry, :class:`~gcnprune.errors.UserError`) prints one ``error: …`` line and exits with status 1, and
@@ -21,7 +22,7 @@ import pandas as pd
 from .errors import UserError
 from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, audit_cache, check_results, run_grid, summarise
 from .methods import grid_methods
-from .profiles import PROFILES
+from .profiles import PROFILES, default_profile
 
 DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
 
@@ -96,7 +97,7 @@ def _protocol_folds(dataset: str, data: str | None, profile: str, needed: bool) 
     given (the runs may all be cached; a run to train reports the missing data itself)."""
     from .data import DatasetNotFoundError, load_dataset
 
-    options = PROFILES[profile].synthetic if dataset == "synthetic" else {}
+    options = PROFILES[profile].dataset_options(dataset)
     try:
         return len(load_dataset(dataset, data, **options).splits)
     except DatasetNotFoundError:
@@ -123,6 +124,7 @@ def _grid(args: argparse.Namespace) -> int:
     """``gcnprune grid``: check every option, run (or read) the grid, print its tables."""
     if args.jobs < 1:
         raise UserError(f"--jobs must be at least 1 (parallel training runs), got {args.jobs}")
+    args.profile = args.profile or default_profile(args.dataset)
     check_results(args.results, writing=False)  # writability is checked once it is known whether runs train
     rates, seeds, configs = _floats(args.rates), _ints(args.seeds, "--seeds"), _settings(args.set)
     methods = _values(args.methods, "--methods")
@@ -161,6 +163,42 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    """``gcnprune export``: recompute a cached run's model, write its compact model, print what it removed."""
+    from .export import export_run, structure_summary
+
+    check_results(args.results, writing=False)
+    out = Path(args.out or f"{args.run}.compact.safetensors")
+    if out.parent != Path("") and not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist; create it or give another --out")
+    export = export_run(args.run, args.results, args.data, out, progress=args.progress)
+    c = export.config
+    print(f"run {args.run}: {c.dataset} fold {c.fold + 1} seed {c.seed}, {c.method} at rate {c.rate:g}, "
+          f"accuracy {100 * export.compact.source['accuracy']:.2f}%")  # fmt: skip
+    for kind, (dense, kept) in structure_summary(export.compact).items():
+        print(f"  {kind:<24} {kept:>6} of {dense:<6} kept")
+    print(f"wrote {out} ({out.stat().st_size} bytes); its logits differ from the masked network's by at most "
+          f"{export.logit_gap:.2g} on the run's {len(export.trainer.test_y)} test sequences")  # fmt: skip
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """``gcnprune bench``: measure the runs' masked and compact networks beside their dense ones."""
+    from .bench import bench_record, bench_runs, format_table, machine
+
+    check_results(args.results, writing=False)
+    if args.repeats < 1 or args.warmup < 0:
+        raise UserError(f"--repeats must be at least 1 and --warmup at least 0, got {args.repeats} and {args.warmup}")
+    table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, progress=args.progress)
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(format_table(table))
+    print("\n× = dense / this (times smaller or faster); limit× = dense / minimal multiply-adds; latencies are "
+          f"medians of {args.repeats} calls on one thread; load average {machine()['load_average'][0]:.2f}")  # fmt: skip
+    Path(args.json).write_text(json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n")
+    print(f"wrote {args.json}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error, not just its message")
@@ -170,7 +208,8 @@ def _parser() -> argparse.ArgumentParser:
     grid.set_defaults(handler=_grid)
     grid.add_argument("--dataset", default="synthetic", help="synthetic, sbu or fpha")
     grid.add_argument("--data", default=None, help="dataset folder (default: $GCNPRUNE_DATA/<name>, else data/<name>)")
-    grid.add_argument("--profile", default="quick", choices=sorted(PROFILES))
+    grid.add_argument("--profile", default=None, choices=sorted(PROFILES),
+                      help="training budget (default: paper for sbu and fpha, quick for synthetic)")
     grid.add_argument("--methods", default="dense,magnitude", help=f"comma-separated, from: {', '.join(grid_methods())}")
     grid.add_argument("--rates", default=DEFAULT_RATES, help=f"target pruning rates in [0, 1) (default: {DEFAULT_RATES})")
     grid.add_argument("--folds", default=None,
@@ -185,6 +224,21 @@ def _parser() -> argparse.ArgumentParser:
     clean.set_defaults(handler=_clean)
     clean.add_argument("--results", default=str(DEFAULT_RESULTS))
     clean.add_argument("--delete", action="store_true", help="remove them (temporary folders of running grids stay)")
+    export = sub.add_parser("export", parents=[common], help="write a run's compact model (dead structure removed, sparse)")
+    export.set_defaults(handler=_export)
+    export.add_argument("run", help="the run's hash (its folder's name in the results)")
+    export.add_argument("--out", default=None, help="the file to write (default: RUN.compact.safetensors here)")
+    bench = sub.add_parser("bench", parents=[common],
+                           help="parameters, multiply-adds, bytes and CPU latency of runs' networks beside the dense one")
+    bench.set_defaults(handler=_bench)
+    bench.add_argument("runs", nargs="+", metavar="RUN", help="run hashes (dense and pruned runs)")
+    bench.add_argument("--json", default="bench.json", help="where to write the figures (default: bench.json)")
+    bench.add_argument("--repeats", type=int, default=200, help="timed calls per network and batch (default: 200)")
+    bench.add_argument("--warmup", type=int, default=20, help="untimed calls first (default: 20)")
+    for command in (export, bench):
+        command.add_argument("--results", default=str(DEFAULT_RESULTS))
+        command.add_argument("--data", default=None, help="the dataset's folder, to recompute runs without saved weights")
+        command.add_argument("--progress", action="store_true", help="show training progress while runs are recomputed")
     return parser
 
 

@@ -114,7 +114,7 @@ def make_config(dataset: str, profile: str, fold: int, method: str, rate: float,
                 data_root: str | os.PathLike[str] | None = None) -> RunConfig:
     """A run configuration whose budgets come from the named profile, for the data at ``data_root``."""
     p = get_profile(profile)
-    options = dict(p.synthetic) if dataset == "synthetic" else {}
+    options = p.dataset_options(dataset)
     return RunConfig(
         dataset=dataset, fold=fold, method=method, rate=rate, seed=seed, method_config=dict(method_config or {}),
         dataset_options=options, features=p.features, model=p.model, train=p.train, evaluate=evaluate,
@@ -169,8 +169,11 @@ def prepare(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS
     return model, trainer, method
 
 
-def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
-    """Train one run from scratch (or from its dense parent); return the model and its metrics."""
+def train_run(config: RunConfig, results: Path, data_root: str | None, progress: bool
+              ) -> tuple[GCN, Trainer, dict[str, Any]]:
+    """Train one run from scratch (or from its parent's weights); return the model, the trainer holding
+    its fold's data, and its metrics. Single-threaded, so that it recomputes a cached run bit for bit
+    on the machine that ran it (:func:`gcnprune.export.trained_model` relies on that)."""
     torch.set_num_threads(1)  # single-threaded, so parallel and serial grids give identical numbers
     model, trainer, method = prepare(config, results, data_root, progress)
     parent = method.parent(config)
@@ -181,6 +184,12 @@ def _train(config: RunConfig, results: Path, data_root: str | None, progress: bo
     metrics = {"accuracy": trainer.evaluate(model), "train_seconds": seconds, **sparsity(model), **extra,
                "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
                "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
+    return model, trainer, metrics
+
+
+def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
+    """Train one run from scratch (or from its dense parent); return the model and its metrics."""
+    model, _, metrics = train_run(config, results, data_root, progress)
     return model, metrics
 
 
@@ -247,6 +256,14 @@ def parent_weights(config: RunConfig, results: Path, data_root: str | None, prog
         torch.save(model.state_dict(), tmp)
         os.replace(tmp, path)
     return _read_weights(path)
+
+
+def saved_weights(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, torch.Tensor] | None:
+    """The weights a cached run saved (``model.pt``), or None where there are none: the run is not cached,
+    its method keeps none, or the cache came from git, which holds no weights. Trains nothing; a damaged
+    file raises :class:`~gcnprune.errors.CacheError` naming its folder."""
+    path = Path(results) / config.run_hash() / "model.pt"
+    return _read_weights(path) if path.is_file() else None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ class Profile:
     def default_folds(self, splits: int) -> list[int]:
         return list(range(splits)) if self.folds is None else [f for f in self.folds if f < splits]
 
+    def dataset_options(self, dataset: str) -> dict[str, Any]:
+        """The options this profile loads ``dataset`` with: the synthetic generator's size, none for a real dataset."""
+        return dict(self.synthetic) if dataset == "synthetic" else {}
+
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
@@ -41,6 +45,18 @@ PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", TrainConfig(epochs=40, finetune_epochs=20), folds=(0, 1, 2)),
     "paper": Profile("paper", TrainConfig(epochs=900, finetune_epochs=150), extra_seeds=(1, 2)),
 }
+
+
+# The profile a book or grid uses when none is named: the papers' protocol on the real datasets (whose
+# committed runs are paper-profile runs), minutes on the synthetic one.
+DEFAULT_PROFILES = {"synthetic": "quick", "sbu": "paper", "fpha": "paper"}
+
+
+def default_profile(dataset: str) -> str:
+    """The profile used for ``dataset`` when none is named (:data:`DEFAULT_PROFILES`)."""
+    if dataset not in DEFAULT_PROFILES:
+        raise UserError(f"unknown dataset {dataset!r}; choose one of {', '.join(DEFAULT_PROFILES)}")
+    return DEFAULT_PROFILES[dataset]
 
 
 def get_profile(name: str) -> Profile:

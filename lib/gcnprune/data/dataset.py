@@ -1,10 +1,11 @@
-"""The in-memory skeleton dataset shared by every loader, and its evaluation protocol."""
+"""The in-memory skeleton dataset shared by every loader, and the facts of its skeleton and protocol."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -20,40 +21,97 @@ class Split:
     test: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class SkeletonDataset:
-    """Skeleton sequences with labels, skeleton topology and a named evaluation protocol.
+def cross_validation(subsets: tuple[str, ...]) -> tuple[Split, ...]:
+    """One split per subset, testing on it and training on all the others (k-fold cross-validation)."""
+    return tuple(Split(name, tuple(n for n in subsets if n != name), (name,)) for name in subsets)
 
-    ``sequences[i]`` is a float32 array of shape (frames, joints, 3); ``subsets[i]`` names the part
-    of the protocol it belongs to (an SBU set fold, FPHA's ``train``/``test``); ``splits`` lists the
-    protocol's train/test partitions (five folds for SBU, one official split for FPHA).
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetInfo:
+    """The facts of a dataset that hold for every copy of it and need none of its files: class names, the
+    skeleton (joints, bones, centre and root joints, mirror permutation) and the evaluation protocol's
+    splits. The book reads them to render committed runs without the data; the loaders build every
+    :class:`SkeletonDataset` from them, so each fact is written once (see :func:`gcnprune.data.dataset_info`).
+
     ``centre_joints`` are the joints whose mean position becomes the origin when normalising.
     ``mirror`` is the joint permutation that, with x negated, turns a sample into another valid
     sample of the same class (SBU: swap the two people and each body's left and right), or empty
     where mirroring would change the class (a left-hand wave becomes a right-hand one).
     ``roots[j]`` is joint j's reference joint for joint-relative coordinates (its body's root: each
     person's torso in SBU, the wrist in FPHA); empty means the first centre joint for every joint.
-    ``groups[i]`` names the unit that a validation split must not cut through (SBU: the unordered
-    pair of actors, who also appear with roles swapped in another set; synthetic: the subject), or is
-    empty where each sequence is its own unit.
     """
 
     name: str
-    sequences: tuple[np.ndarray, ...]
-    labels: np.ndarray
-    subsets: tuple[str, ...]
     class_names: tuple[str, ...]
     joint_names: tuple[str, ...]
     bones: tuple[tuple[int, int], ...]
     centre_joints: tuple[int, ...]
     protocol: str
     splits: tuple[Split, ...]
-    sources: tuple[str, ...] = ()
     mirror: tuple[int, ...] = ()
-    groups: tuple[str, ...] = ()
     roots: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        joints = len(self.joint_names)
+        for a, b in self.bones:
+            if not (0 <= a < joints and 0 <= b < joints):
+                raise ValueError(f"{self.name}: bone ({a}, {b}) names a joint outside 0..{joints - 1}")
+        if self.roots and (len(self.roots) != joints or not all(0 <= r < joints for r in self.roots)):
+            raise ValueError(f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints")
+        if self.mirror and sorted(self.mirror) != list(range(joints)):
+            raise ValueError(f"{self.name}: mirror must be a permutation of 0..{joints - 1}")
+
+    @property
+    def num_joints(self) -> int:
+        return len(self.joint_names)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def info(self) -> DatasetInfo:
+        """These facts alone (for a :class:`SkeletonDataset`, without its sequences)."""
+        return DatasetInfo(**{f.name: getattr(self, f.name) for f in fields(DatasetInfo)})
+
+    def joint_roots(self) -> tuple[int, ...]:
+        """Each joint's reference joint for joint-relative coordinates."""
+        return self.roots or (self.centre_joints[0],) * self.num_joints
+
+    def adjacency(self) -> np.ndarray:
+        """Symmetric 0/1 joint adjacency of the skeleton's bones (no self loops)."""
+        a = np.zeros((self.num_joints, self.num_joints), dtype=np.float32)
+        for i, j in self.bones:
+            a[i, j] = a[j, i] = 1.0
+        return a
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkeletonDataset(DatasetInfo):
+    """Skeleton sequences with labels, on the skeleton and protocol of their :class:`DatasetInfo`.
+
+    ``sequences[i]`` is a float32 array of shape (frames, joints, 3); ``subsets[i]`` names the part
+    of the protocol it belongs to (an SBU set fold, FPHA's ``train``/``test``); ``splits`` lists the
+    protocol's train/test partitions (five folds for SBU, one official split for FPHA).
+    ``groups[i]`` names the unit that a validation split must not cut through (SBU: the unordered
+    pair of actors, who also appear with roles swapped in another set; synthetic: the subject), or is
+    empty where each sequence is its own unit.
+    """
+
+    sequences: tuple[np.ndarray, ...]
+    labels: np.ndarray
+    subsets: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def from_info(cls, info: DatasetInfo, **data: Any) -> SkeletonDataset:
+        """The dataset of ``info``'s skeleton and protocol holding ``data`` (sequences, labels, subsets,
+        sources, groups)."""
+        return cls(**{f.name: getattr(info, f.name) for f in fields(DatasetInfo)}, **data)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         n = len(self.sequences)
         if self.groups and len(self.groups) != n:
             raise ValueError(f"{self.name}: {n} sequences but {len(self.groups)} groups")
@@ -67,26 +125,11 @@ class SkeletonDataset:
                 raise ValueError(f"{self.name}: sequence {i} has shape {seq.shape}, expected (frames, {joints}, 3)")
         if n and (self.labels.min() < 0 or self.labels.max() >= len(self.class_names)):
             raise ValueError(f"{self.name}: labels must lie in 0..{len(self.class_names) - 1}")
-        for a, b in self.bones:
-            if not (0 <= a < joints and 0 <= b < joints):
-                raise ValueError(f"{self.name}: bone ({a}, {b}) names a joint outside 0..{joints - 1}")
-        if self.roots and (len(self.roots) != joints or not all(0 <= r < joints for r in self.roots)):
-            raise ValueError(f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints")
-        if self.mirror and sorted(self.mirror) != list(range(joints)):
-            raise ValueError(f"{self.name}: mirror must be a permutation of 0..{joints - 1}")
         known = set(self.subsets)
         for split in self.splits:
             missing = (set(split.train) | set(split.test)) - known
             if missing:
                 raise ValueError(f"{self.name}: split {split.name} names unknown subsets {sorted(missing)}")
-
-    @property
-    def num_joints(self) -> int:
-        return len(self.joint_names)
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -101,17 +144,6 @@ class SkeletonDataset:
         split = self.splits[fold]
         subsets = np.asarray(self.subsets)
         return (np.flatnonzero(np.isin(subsets, split.train)), np.flatnonzero(np.isin(subsets, split.test)))
-
-    def joint_roots(self) -> tuple[int, ...]:
-        """Each joint's reference joint for joint-relative coordinates."""
-        return self.roots or (self.centre_joints[0],) * self.num_joints
-
-    def adjacency(self) -> np.ndarray:
-        """Symmetric 0/1 joint adjacency of the skeleton's bones (no self loops)."""
-        a = np.zeros((self.num_joints, self.num_joints), dtype=np.float32)
-        for i, j in self.bones:
-            a[i, j] = a[j, i] = 1.0
-        return a
 
     def frame_counts(self) -> np.ndarray:
         return np.array([len(s) for s in self.sequences])

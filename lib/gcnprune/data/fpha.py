@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .dataset import SkeletonDataset, Split
+from .dataset import DatasetInfo, SkeletonDataset, Split
 from .locate import DatasetNotFoundError, locate, malformed, read_rows, read_text
 
 # The release's joint order: the wrist, the five MCP joints, then each finger's PIP, DIP and TIP in turn.
@@ -29,6 +30,25 @@ LAYOUT = (
 )
 VALUES_PER_LINE = 1 + 21 * 3
 DEVELOPMENT_FINGERPRINT = "d99256d5f9c60f48"  # SkeletonDataset.fingerprint of the training half with its development split
+# The release's 45 actions by label (its split file names them; a loaded copy takes them from its own file).
+CLASSES = (
+    "open_juice_bottle", "close_juice_bottle", "pour_juice_bottle", "open_peanut_butter", "close_peanut_butter",
+    "prick", "sprinkle", "scoop_spoon", "put_sugar", "stir", "open_milk", "close_milk", "pour_milk", "drink_mug",
+    "put_tea_bag", "put_salt", "open_liquid_soap", "close_liquid_soap", "pour_liquid_soap", "wash_sponge",
+    "flip_sponge", "scratch_sponge", "squeeze_sponge", "open_soda_can", "use_flash", "write", "tear_paper",
+    "squeeze_paper", "open_letter", "take_letter_from_enveloppe", "read_letter", "flip_pages", "use_calculator",
+    "light_candle", "charge_cell_phone", "unfold_glasses", "clean_glasses", "open_wallet", "give_coin",
+    "receive_coin", "give_card", "pour_wine", "toast_wine", "handshake", "high_five",
+)  # fmt: skip
+INFO = DatasetInfo(
+    name="fpha",
+    class_names=CLASSES,
+    joint_names=HAND_JOINTS,
+    bones=HAND_BONES,
+    centre_joints=(0,),
+    protocol="official 600/575 split",
+    splits=(Split("official", ("train",), ("test",)),),
+)
 
 
 def read_sequence(path: Path) -> np.ndarray:
@@ -117,16 +137,10 @@ def load_fpha(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
             raise DatasetNotFoundError(f"{path} is missing but listed in {split_path} ({LAYOUT})")
         sequences.append(read_sequence(path))
         sources.append(str(path.relative_to(folder)))
-    return SkeletonDataset(
-        name="fpha",
+    return SkeletonDataset.from_info(
+        replace(INFO, class_names=class_names),
         sequences=tuple(sequences),
         labels=np.asarray([label for _, _, label in entries], dtype=np.int64),
         subsets=tuple(subset for subset, _, _ in entries),
-        class_names=class_names,
-        joint_names=HAND_JOINTS,
-        bones=HAND_BONES,
-        centre_joints=(0,),
-        protocol="official 600/575 split",
-        splits=(Split("official", ("train",), ("test",)),),
         sources=tuple(sources),
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .dataset import SkeletonDataset, Split
+from .dataset import DatasetInfo, SkeletonDataset, cross_validation
 from .locate import DatasetNotFoundError, locate, read_rows
 
 CLASSES = ("approaching", "departing", "kicking", "punching", "pushing", "hugging", "shaking hands", "exchanging")
@@ -28,6 +28,18 @@ BODY_LEFT_RIGHT = (0, 1, 2, 6, 7, 8, 3, 4, 5, 12, 13, 14, 9, 10, 11)  # each joi
 LAYOUT = "<set>/<class 01..08>/<sequence>/skeleton_pos.txt, e.g. s01s02/01/001/skeleton_pos.txt"
 VALUES_PER_LINE = 1 + 2 * 15 * 3
 RELEASE_FINGERPRINT = "7c49cd1ed677266f"  # SkeletonDataset.fingerprint of the official release (README: sha256 a42ff9b6…)
+FOLD_NAMES = tuple(f"fold{k + 1}" for k in range(len(FOLDS)))  # the protocol's subsets: fold k tests on FOLDS[k - 1]
+INFO = DatasetInfo(
+    name="sbu",
+    class_names=CLASSES,
+    joint_names=tuple(f"{p} {j}" for p in ("A", "B") for j in BODY_JOINTS),
+    bones=BODY_BONES + tuple((a + 15, b + 15) for a, b in BODY_BONES),
+    centre_joints=(2, 17),
+    protocol="5-fold cross-validation by set",
+    splits=cross_validation(FOLD_NAMES),
+    mirror=tuple(j + 15 for j in BODY_LEFT_RIGHT) + BODY_LEFT_RIGHT,
+    roots=(2,) * 15 + (17,) * 15,  # each person's torso
+)
 
 
 def to_world(normalised: np.ndarray) -> np.ndarray:
@@ -63,7 +75,7 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
     """Load every sequence under ``root`` (see :func:`~gcnprune.data.locate.locate`) with its set fold; every
     set of the protocol must be there (:func:`check_complete`)."""
     folder = locate("sbu", root, LAYOUT)
-    fold_of = {s: f"fold{k + 1}" for k, sets in enumerate(FOLDS) for s in sets}
+    fold_of = {s: FOLD_NAMES[k] for k, sets in enumerate(FOLDS) for s in sets}
     sequences, labels, subsets, sources, groups = [], [], [], [], []
     for set_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         if set_dir.name not in fold_of:
@@ -83,21 +95,11 @@ def load_sbu(root: str | os.PathLike[str] | None = None) -> SkeletonDataset:
     if not sequences:
         raise DatasetNotFoundError(f"no SBU sequences under {folder} ({LAYOUT}); see data/README.md")
     check_complete(folder, {Path(source).parts[0] for source in sources})
-    names = [f"fold{k + 1}" for k in range(len(FOLDS))]
-    splits = tuple(Split(name, tuple(n for n in names if n != name), (name,)) for name in names)
-    return SkeletonDataset(
-        name="sbu",
+    return SkeletonDataset.from_info(
+        INFO,
         sequences=tuple(sequences),
         labels=np.asarray(labels, dtype=np.int64),
         subsets=tuple(subsets),
-        class_names=CLASSES,
-        joint_names=tuple(f"{p} {j}" for p in ("A", "B") for j in BODY_JOINTS),
-        bones=BODY_BONES + tuple((a + 15, b + 15) for a, b in BODY_BONES),
-        centre_joints=(2, 17),
-        protocol="5-fold cross-validation by set",
-        splits=splits,
         sources=tuple(sources),
-        mirror=tuple(j + 15 for j in BODY_LEFT_RIGHT) + BODY_LEFT_RIGHT,
         groups=tuple(groups),
-        roots=(2,) * 15 + (17,) * 15,  # each person's torso
     )

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dataset import SkeletonDataset
+from .dataset import DatasetInfo, SkeletonDataset
 from .locate import DatasetNotFoundError
 
 
-def people(dataset: SkeletonDataset) -> list[list[int]]:
+def people(dataset: DatasetInfo) -> list[list[int]]:
     """The skeleton's connected components (joint indices, in order): one per person or hand."""
     parent = list(range(dataset.num_joints))
 
@@ -31,27 +31,46 @@ def people(dataset: SkeletonDataset) -> list[list[int]]:
     return sorted(groups.values())
 
 
-def describe(dataset: SkeletonDataset) -> dict[str, Any]:
-    """One dataset's size and protocol: classes, sequences, frames per sequence, joints, splits."""
+NO_DATA = "(no data)"  # a count that needs the dataset's files, for a dataset known only by its facts
+
+
+def _counts(dataset: DatasetInfo) -> dict[str, Any]:
+    """The sizes that need the sequences: their number, frames per sequence, each split's train/test sizes."""
+    if not isinstance(dataset, SkeletonDataset):
+        return dict.fromkeys(("sequences", "frames min", "frames mean", "frames max", "train/test sizes"), NO_DATA)
     frames = dataset.frame_counts()
     sizes = [tuple(len(part) for part in dataset.split_indices(k)) for k in range(len(dataset.splits))]
     return {
-        "dataset": dataset.name,
-        "classes": dataset.num_classes,
         "sequences": len(dataset),
         "frames min": int(frames.min()) if len(frames) else 0,
         "frames mean": round(float(frames.mean()), 1) if len(frames) else 0.0,
         "frames max": int(frames.max()) if len(frames) else 0,
+        "train/test sizes": ", ".join(f"{tr}/{te}" for tr, te in sizes),
+    }
+
+
+def describe(dataset: DatasetInfo) -> dict[str, Any]:
+    """One dataset's size and protocol: classes, sequences, frames per sequence, joints, splits. Given the
+    facts alone (a :class:`DatasetInfo` that is not a loaded :class:`SkeletonDataset`), the sizes that
+    need the files read :data:`NO_DATA`."""
+    counts = _counts(dataset)
+    return {
+        "dataset": dataset.name,
+        "classes": dataset.num_classes,
+        "sequences": counts["sequences"],
+        "frames min": counts["frames min"],
+        "frames mean": counts["frames mean"],
+        "frames max": counts["frames max"],
         "joints": dataset.num_joints,
         "skeletons": len(people(dataset)),
         "bones": len(dataset.bones),
         "protocol": dataset.protocol,
         "splits": len(dataset.splits),
-        "train/test sizes": ", ".join(f"{tr}/{te}" for tr, te in sizes),
+        "train/test sizes": counts["train/test sizes"],
     }
 
 
-def describe_table(datasets: Iterable[SkeletonDataset], by: str = "row") -> pd.DataFrame:
+def describe_table(datasets: Iterable[DatasetInfo], by: str = "row") -> pd.DataFrame:
     """:func:`describe` of each dataset: one row per dataset (indexed by name), or one column with ``by="column"``."""
     table = pd.DataFrame([describe(d) for d in datasets]).set_index("dataset")
     return table.T.astype(str) if by == "column" else table

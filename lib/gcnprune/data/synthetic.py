@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dataset import SkeletonDataset, Split
+from .dataset import DatasetInfo, SkeletonDataset, cross_validation
 from .sbu import BODY_BONES, BODY_JOINTS
 
 # Rest pose in metres, Y up, facing +Z; "left" joints on +X.
@@ -114,6 +114,19 @@ def _sample(label: int, style: np.ndarray, config: SyntheticConfig, rng: np.rand
     return pose.astype(np.float32)
 
 
+def synthetic_info(config: SyntheticConfig = SyntheticConfig()) -> DatasetInfo:
+    """The synthetic dataset's classes, one-person body (SBU's joint order) and subject folds."""
+    return DatasetInfo(
+        name="synthetic",
+        class_names=CLASSES,
+        joint_names=BODY_JOINTS,
+        bones=BODY_BONES,
+        centre_joints=(TORSO,),
+        protocol=f"{config.num_folds}-fold cross-validation by subject",
+        splits=cross_validation(tuple(f"fold{k + 1}" for k in range(config.num_folds))),
+    )
+
+
 def make_synthetic(config: SyntheticConfig = SyntheticConfig()) -> SkeletonDataset:
     """Generate the dataset; folds group subjects (subject k is in fold k mod ``num_folds``)."""
     if config.num_subjects < config.num_folds or config.num_folds < 2:
@@ -130,18 +143,11 @@ def make_synthetic(config: SyntheticConfig = SyntheticConfig()) -> SkeletonDatas
                 labels.append(label)
                 subsets.append(f"fold{subject % config.num_folds + 1}")
                 sources.append(f"subject{subject + 1:02d}/{label + 1:02d}/{k + 1:03d}")
-    names = [f"fold{k + 1}" for k in range(config.num_folds)]
-    return SkeletonDataset(
-        name="synthetic",
+    return SkeletonDataset.from_info(
+        synthetic_info(config),
         sequences=tuple(sequences),
         labels=np.asarray(labels, dtype=np.int64),
         subsets=tuple(subsets),
-        class_names=CLASSES,
-        joint_names=BODY_JOINTS,
-        bones=BODY_BONES,
-        centre_joints=(TORSO,),
-        protocol=f"{config.num_folds}-fold cross-validation by subject",
-        splits=tuple(Split(n, tuple(m for m in names if m != n), (n,)) for n in names),
         sources=tuple(sources),
         groups=tuple(source.split("/")[0] for source in sources),
     )

@@ -1,0 +1,63 @@
+"""The committed run cache stays reachable: every folder in results/ is a current run (its stored
+configuration resolves to its folder's hash under today's code) that today's book grids or tuning
+scripts ask for, and none is damaged. A refactor that changed a default, a hash or a grid fails here."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from gcnprune.experiments import RunConfig, audit_cache, make_config, stale_runs
+from gcnprune.grids import ORDER, chapter_grids, development_grid
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+FOLDS = [0, 1, 2, 3, 4]
+
+
+def _script(name: str):
+    """A module of scripts/ (the tuning scripts hold their candidates as data)."""
+    spec = importlib.util.spec_from_file_location(name, RESULTS.parent / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _asked_for() -> set[str]:
+    """Hashes of every run the book (SBU and FPHA, paper profile) and the tuning scripts ask for."""
+    configs: list[RunConfig] = [c for chapter in ORDER for g in chapter_grids(chapter, "sbu", "paper", FOLDS)
+                                for c in g.configs()]  # fmt: skip
+    configs += development_grid("paper").configs()
+    dense = _script("tune_dense")
+    configs += [dense.candidate_config(name, fold, "paper", None) for name in dense.CANDIDATES for fold in FOLDS]
+    methods = _script("tune_methods")
+    configs += [make_config("sbu", "paper", fold, method, rate, method_config=candidate, evaluate="validation")
+                for method, candidates in methods.CANDIDATES.items() for candidate in candidates
+                for rate in (0.98, 0.99) for fold in (0, 1)]  # fmt: skip
+    hashes = {c.run_hash() for c in configs}
+    for config in configs:  # parents of what is asked for (MRMP's trained model, validation dense runs)
+        parent = config.parent()
+        while parent is not None:
+            hashes.add(parent.run_hash())
+            parent = parent.parent()
+    return hashes
+
+
+committed = sorted(p.parent.name for p in RESULTS.glob("*/config.json"))
+
+
+@pytest.mark.skipif(not committed, reason="no committed runs in results/")
+def test_committed_runs_are_current_and_undamaged():
+    assert stale_runs(RESULTS) == []
+    assert [f for f in audit_cache(RESULTS) if f.kind != "interrupted"] == []
+    for name in committed:  # the folder is the hash of the configuration it stores
+        stored = json.loads((RESULTS / name / "config.json").read_text())
+        assert RunConfig.from_resolved(stored).run_hash() == name
+
+
+@pytest.mark.skipif(not committed, reason="no committed runs in results/")
+def test_every_committed_run_is_asked_for_by_the_book_or_a_tuning_script():
+    unreached = sorted(set(committed) - _asked_for())
+    assert unreached == [], f"{len(unreached)} committed runs no grid asks for, e.g. {unreached[:3]}"
