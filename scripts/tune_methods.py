@@ -24,7 +24,8 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
                     {"potential_weight": 20.0}],
     "budget_l1": [{}],
     "topological": [{"kappa": 10.0}, {"kappa": 1.0}],
-    "probabilistic": [{"threshold": "prior"}, {"threshold": "empirical"}],
+    "probabilistic": [{"threshold": "prior"}, {"family": "gaussian"}, {"alignment_weight": 10.0},
+                      {"alignment_weight": 1000.0}, {"threshold": "empirical"}],
     "multi_rate": [{"threshold": "prior"}, {"threshold": "empirical"}],
 }  # fmt: skip
 CHOSEN = {  # the defaults these sweeps led to (differences under ~5 points are within fold noise)

@@ -13,7 +13,7 @@ from torch.nn.utils import parametrize
 
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import Mask, attach, get_mask, latent_weights, parametrizations, set_mask
-from gcnprune.methods.magnitude import kept_count, magnitude_mask
+from gcnprune.methods.magnitude import MagnitudeRanking, kept_count, magnitude_mask
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN, ModelConfig
 from gcnprune.profiles import get_profile
@@ -119,6 +119,28 @@ def test_mask_uses_magnitudes_not_signs():
     weights = OrderedDict(a=torch.tensor([[-5.0, 1.0, 0.1, -0.2]]))
     mask = magnitude_mask(weights, 0.5, "global")
     assert mask["a"].tolist() == [[1.0, 1.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("scope", ["global", "layer"])
+def test_one_ranking_reads_every_rate_as_a_fresh_stable_sort_would(scope):
+    """MagnitudeRanking sorts once for all rates (MRMP's curve); at every rate each group keeps exactly the
+    first entries of its own stable descending sort of |w|, computed afresh here, ties (many: the weights
+    are rounded to a few values) broken by position, bit for bit."""
+    weights = OrderedDict((k, (w * 4).round() / 4) for k, w in random_weights(5).items())
+    ranking = MagnitudeRanking(weights, scope)
+    groups = {"*": list(weights)} if scope == "global" else {name: [name] for name in weights}
+    for rate in np.linspace(0.0, 0.995, 41):
+        mask = ranking.mask(float(rate))
+        assert list(mask) == list(weights) and all(mask[k].shape == weights[k].shape for k in weights)
+        assert mask.num_nonzero() == kept_count(mask.num_dense(), float(rate))
+        for names in groups.values():
+            scores = torch.cat([weights[n].abs().flatten() for n in names])
+            chosen = torch.cat([mask[n].flatten() for n in names])
+            expected = torch.zeros(len(scores))
+            expected[torch.sort(scores, descending=True, stable=True).indices[: int(chosen.sum())]] = 1.0
+            assert torch.equal(chosen, expected)
+        fresh = magnitude_mask(weights, float(rate), scope)
+        assert all(torch.equal(fresh[k], mask[k]) for k in weights)
 
 
 def test_magnitude_mask_rejects_bad_scope():

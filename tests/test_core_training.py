@@ -9,13 +9,15 @@ import numpy as np
 import pytest
 import torch
 
+from gcnprune.data import load_dataset
 from gcnprune.experiments import _prepare, _train, make_config
+from gcnprune.graphs import trajectories
 from gcnprune.masks import get_mask
 from gcnprune.methods import get_method
 from gcnprune.methods.magnitude import kept_count
 from gcnprune.train import TrainConfig, augment, seed_everything, validation_split
 
-VOLATILE = {"train_seconds", "git_commit"}
+VOLATILE = {"train_seconds", "curve_seconds", "git_commit"}
 
 
 def smoke(method: str = "dense", rate: float = 0.0, seed: int = 0, fold: int = 0, **kwargs):
@@ -97,6 +99,20 @@ def test_prepare_uses_the_fold_split():
     assert n_train + n_test == 100 and n_test == 20  # smoke synthetic: 5 subjects × 10 classes × 2, 5 folds
     assert trainer.train_x.shape[1:] == (config.features.chunks, 15, 3)
     assert trainer.train_x.shape[0] == n_train
+
+
+def test_prepared_runs_share_the_trajectories_computed_once_but_not_their_memory():
+    """_prepare computes a dataset's trajectories once per process; every run gets copies, so one that
+    changed its data in place leaves the next run's equal to trajectories computed afresh."""
+    config = smoke(fold=1)
+    _, first = _prepare(config, None, False)
+    first.train_x.add_(1.0)
+    first.test_x.add_(1.0)
+    _, second = _prepare(config, None, False)
+    dataset = load_dataset(config.dataset, None, **config.dataset_options)
+    fresh = trajectories(dataset, config.features)
+    train_idx, test_idx = dataset.split_indices(config.fold)
+    assert torch.equal(second.train_x, fresh[train_idx]) and torch.equal(second.test_x, fresh[test_idx])
 
 
 def test_prepare_validation_split_holds_out_part_of_training():

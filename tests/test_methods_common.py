@@ -102,7 +102,7 @@ def test_same_config_twice_gives_identical_metrics(shared, tmp_path, method, rat
     shutil.copytree(shared / dense.run_hash(), tmp_path / dense.run_hash())  # same dense start, trained once
     second = run(config, tmp_path)
     assert (tmp_path / config.run_hash() / "metrics.json").is_file()
-    ignore = {"train_seconds", "git_commit"}
+    ignore = {"train_seconds", "curve_seconds", "git_commit"}
     assert {k: v for k, v in first.items() if k not in ignore} == {k: v for k, v in second.items() if k not in ignore}
 
 

@@ -155,6 +155,7 @@ def test_parent_reports_an_accuracy_curve_that_the_children_reproduce(grid):
     assert curve["rates"] == sorted(curve["rates"]) and 0.5 <= min(curve["rates"]) and max(curve["rates"]) < 1.0
     assert all(0.0 <= a <= 1.0 for a in curve["accuracy"] + curve["threshold_accuracy"] + curve["threshold_rate"])
     assert len(metrics["latent_histogram_start"]) == len(metrics["latent_histogram_end"])
+    assert metrics["train_seconds"] > 0 and metrics["curve_seconds"] > 0  # training and the curve timed apart
     # a child evaluates the same trained model at its rate, with no retraining: the same numbers
     for config in configs:
         child = json.loads((results / config.run_hash() / "metrics.json").read_text())

@@ -140,6 +140,35 @@ def test_solve_offset_finds_the_root_of_a_monotone_mean_and_clamps_outside_the_b
     assert low == pytest.approx(-5 - 1.0) and high == pytest.approx(3 + 1.0)
 
 
+def test_threshold_masks_in_place_are_the_allocating_ones_bit_for_bit():
+    """The root finders evaluate the masks into a reused buffer: the values must be exactly those of
+    σ(T (z + δ)) computed afresh, or the solved offsets, and every run after them, would change."""
+    g = torch.Generator().manual_seed(0)
+    for shape in [(1,), (7,), (33, 31), (256, 960)]:
+        margins = torch.randn(shape, generator=g) * 3
+        out = torch.empty_like(margins)
+        for temperature in (1.0, 7.3, 200.0, 1000.0):
+            for offset in (torch.randn(6, generator=g) * 2).tolist() + [0.0, -11.0]:
+                fresh = threshold_masks(margins, temperature, offset)
+                assert torch.equal(threshold_masks(margins, temperature, offset, out), fresh)
+                assert float(out.mean()) == float(fresh.mean())
+
+
+def test_solved_offsets_are_those_of_the_masks_computed_afresh():
+    """ExactBudget's per-layer solve (masks in a reused buffer) returns the offset that regula falsi finds
+    on freshly allocated masks, to the last bit."""
+    g = torch.Generator().manual_seed(1)
+    margins = {"a": torch.randn(300, generator=g), "b": torch.randn(40, 50, generator=g) * 3}
+    budget = ExactBudget.create(Annealing(1.0, 200.0), 0.95, 0.6, {n: z.numel() for n, z in margins.items()})
+    for progress in (0.05, 0.3, 0.7, 1.0):
+        budget.update(progress, margins)
+        temperature, kept = float(budget.temperature), budget.kept_fraction(progress)
+        for name, z in margins.items():
+            expected = solve_offset(lambda d: float(threshold_masks(z, temperature, d).mean()), kept,
+                                    *offset_bracket(z, temperature))  # fmt: skip
+            assert float(budget.offsets[name]) == float(torch.tensor(expected))
+
+
 @pytest.mark.parametrize("per_layer", [True, False])
 def test_exact_budget_holds_the_scheduled_kept_fraction(per_layer):
     torch.manual_seed(0)

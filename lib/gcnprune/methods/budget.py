@@ -71,9 +71,17 @@ def solve_offset(mean_at: Callable[[float], float], target: float, low: float, h
     return high - f_high * (high - low) / (f_high - f_low)
 
 
-def threshold_masks(margins: torch.Tensor, temperature: torch.Tensor | float, offset: torch.Tensor | float) -> torch.Tensor:
-    """m = σ(T (z + δ)): the threshold masks of margins z at temperature T and offset δ."""
-    return torch.sigmoid(temperature * (margins + offset))
+def threshold_masks(margins: torch.Tensor, temperature: torch.Tensor | float, offset: torch.Tensor | float,
+                    out: torch.Tensor | None = None) -> torch.Tensor:
+    """m = σ(T (z + δ)): the threshold masks of margins z at temperature T and offset δ.
+
+    With ``out`` (a tensor like ``margins``; no gradient), the masks are computed in it in place: the
+    same values bit for bit, without the two temporaries, for the root finders that evaluate them many
+    times per step.
+    """
+    if out is None:
+        return torch.sigmoid(temperature * (margins + offset))
+    return torch.add(margins, offset, out=out).mul_(temperature).sigmoid_()
 
 
 Passes = Callable[[Mapping[str, torch.Tensor]], Mapping[str, torch.Tensor]]
@@ -124,9 +132,10 @@ class ExactBudget:
             shift = 0.0
             if passes is not None or not self.per_layer:
                 shifted = {name: z + base[name] for name, z in margins.items()}
+                buffers = {name: torch.empty_like(z) for name, z in shifted.items()}
 
                 def mean_at(delta: float) -> float:
-                    masks = {name: threshold_masks(z, temperature, delta) for name, z in shifted.items()}
+                    masks = {name: threshold_masks(z, temperature, delta, buffers[name]) for name, z in shifted.items()}
                     return float(flat(passes(masks) if passes is not None else masks).mean())
 
                 shift = solve_offset(mean_at, kept, *offset_bracket(flat(shifted), temperature))
@@ -136,5 +145,6 @@ class ExactBudget:
 
 def _solve_mean(margins: torch.Tensor, temperature: float, kept: float) -> float:
     """δ with mean σ(T (z + δ)) = ``kept`` over one group of margins z."""
-    return solve_offset(lambda d: float(threshold_masks(margins, temperature, d).mean()), kept,
+    buffer = torch.empty_like(margins)
+    return solve_offset(lambda d: float(threshold_masks(margins, temperature, d, buffer).mean()), kept,
                         *offset_bracket(margins, temperature))  # fmt: skip

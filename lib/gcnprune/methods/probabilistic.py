@@ -31,7 +31,7 @@ from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .annealing import Annealing
 from .base import PruningMethod, register
-from .magnitude import magnitude_mask
+from .magnitude import MagnitudeRanking
 from .priors import ALIGNMENTS, FAMILIES, Alignment, Family, Prior, alignment_divergence
 
 HISTOGRAM_RANGE = 4.0  # latent weights are histogrammed in units of their prior's std, on ±4
@@ -131,13 +131,16 @@ def band_mass(counts: Sequence[float], half_width: float, span: float = HISTOGRA
     return inside / (float(counts.sum()) if total is None else float(total))
 
 
-def evaluate_at(model: GCN, trainer: Trainer, priors: dict[str, Prior], rate: float, threshold: str) -> dict[str, float]:
-    """Accuracy and achieved rate with the bands at ``rate`` and with the exact per-layer projection."""
+def evaluate_at(model: GCN, trainer: Trainer, priors: dict[str, Prior], rate: float, threshold: str,
+                ranking: MagnitudeRanking | None = None) -> dict[str, float]:
+    """Accuracy and achieved rate with the bands at ``rate``; then the exact per-layer projection is left in
+    force (read from ``ranking``, the latent weights' per-layer :class:`.magnitude.MagnitudeRanking`, when
+    given: one sort of the unchanged weights serves every rate of a curve)."""
     set_bands(model, priors, rate, threshold)
     cut = band_mask(model)
     set_mask(model, cut)
     out = {"threshold_accuracy": trainer.evaluate(model), "threshold_rate": cut.rate()}
-    set_mask(model, magnitude_mask(latent_weights(model), rate, "layer"))
+    set_mask(model, (ranking or MagnitudeRanking(latent_weights(model), "layer")).mask(rate))
     return out
 
 
