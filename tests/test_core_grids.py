@@ -3,9 +3,12 @@ rates, and the paper profile's extra seeds in the main comparisons at the highes
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from gcnprune.grids import ALL_RATES, CHAPTERS, HIGH_RATES, SEEDED_RATES, chapter_grids
+from gcnprune.profiles import PROFILES
 
 
 @pytest.mark.parametrize("chapter", list(CHAPTERS))
@@ -18,9 +21,15 @@ def test_every_grid_covers_the_main_table(chapter):
     assert all(tuple(g.seeds) == (0,) for g in [main, *others])  # the quick profile has no extra seeds
 
 
+@pytest.fixture
+def seeded_profile(monkeypatch):
+    """A profile with extra seeds 1 and 2 (the paper profile's plan), named "seeded"."""
+    monkeypatch.setitem(PROFILES, "seeded", replace(PROFILES["quick"], name="seeded", extra_seeds=(1, 2)))
+
+
 @pytest.mark.parametrize("chapter", list(CHAPTERS))
-def test_paper_profile_adds_seeds_to_the_main_comparison_at_the_highest_rates_only(chapter):
-    grids = chapter_grids(chapter, "synthetic", "paper", [0, 1])
+def test_extra_seeds_join_the_main_comparison_at_the_highest_rates_only(chapter, seeded_profile):
+    grids = chapter_grids(chapter, "synthetic", "seeded", [0, 1])
     seeded = [g for g in grids if tuple(g.seeds) != (0,)]
     assert len(seeded) == 1 and seeded[0].methods == CHAPTERS[chapter][0][0]
     assert tuple(seeded[0].seeds) == (1, 2) and tuple(seeded[0].rates) == SEEDED_RATES
@@ -29,7 +38,7 @@ def test_paper_profile_adds_seeds_to_the_main_comparison_at_the_highest_rates_on
     assert not any(seed > 0 and 0 < rate < min(SEEDED_RATES) for _, rate, _, seed in runs)
 
 
-def test_given_rates_and_seeds_replace_the_standard_ones():
-    grids = chapter_grids("magnitude-pruning", "synthetic", "paper", [0], seeds=[0, 1], rates=[0.5, 0.99])
+def test_given_rates_and_seeds_replace_the_standard_ones(seeded_profile):
+    grids = chapter_grids("magnitude-pruning", "synthetic", "seeded", [0], seeds=[0, 1], rates=[0.5, 0.99])
     assert {tuple(g.rates) for g in grids} == {(0.5, 0.99), (0.99,)}
     assert {tuple(g.seeds) for g in grids} == {(0, 1), (2,)}
