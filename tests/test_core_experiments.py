@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import torch
 
-from gcnprune import __version__, experiments
+from gcnprune import __version__, experiments, repo
 from gcnprune.cli import _folds, main
 from gcnprune.experiments import (
     Grid, RunConfig, accuracy_table, load_run, make_config, parent_weights, run, run_grid, summarise,
@@ -254,13 +254,13 @@ def test_git_commit_unknown_when_git_fails(monkeypatch):
     def failing(args, **kwargs):
         return subprocess.CompletedProcess(args, 128, stdout="HEAD\n", stderr="fatal: ambiguous argument 'HEAD'")
 
-    monkeypatch.setattr(experiments.subprocess, "run", failing)
+    monkeypatch.setattr(repo.subprocess, "run", failing)
     assert experiments.git_commit() == "unknown"
 
 
 def test_git_commit_reports_the_commit(monkeypatch):
     sha = "0123456789abcdef0123456789abcdef01234567"
-    monkeypatch.setattr(experiments.subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 0, stdout=sha + "\n"))
+    monkeypatch.setattr(repo.subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 0, stdout=sha + "\n"))
     assert experiments.git_commit() == sha
 
 
@@ -268,7 +268,7 @@ def test_git_commit_when_git_is_missing(monkeypatch):
     def missing(*args, **kwargs):
         raise FileNotFoundError("git")
 
-    monkeypatch.setattr(experiments.subprocess, "run", missing)
+    monkeypatch.setattr(repo.subprocess, "run", missing)
     assert experiments.git_commit() == "unknown"
 
 

@@ -41,10 +41,10 @@ from . import __version__
 from .data.locate import REPO_ROOT
 from .errors import UserError
 from .pids import owned_by_live_process, pid_lock
+from .repo import DEFAULT_RESULTS, git
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 BOOK_DIR = REPO_ROOT / "book"
-DEFAULT_RESULTS = REPO_ROOT / "results"
 BOOK_DATASET = "sbu"  # the dataset a book shows when none is named: the papers' own, from its committed runs
 KERNEL_NAME = "gcnprune-book"
 COMMON_PARAMETERS = ("dataset", "data_root", "profile", "results", "jobs")
@@ -259,14 +259,6 @@ def plan(notebooks_dir: Path, book_dir: Path, only: Sequence[str] | None, params
 # ----------------------------------------------------------------------------- provenance
 
 
-def _git(*args: str) -> str:
-    try:
-        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def _processor() -> str:
     name = platform.processor()
     try:
@@ -286,8 +278,8 @@ def environment() -> dict[str, Any]:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             packages[name] = None
-    commit = _git("rev-parse", "HEAD") or "unknown"
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no")) if commit != "unknown" else None
+    commit = git("rev-parse", "HEAD") or "unknown"
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no")) if commit != "unknown" else None
     return {
         "version": __version__,
         "git_commit": commit,

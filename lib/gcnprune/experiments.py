@@ -16,7 +16,6 @@ import os
 import pickle
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -31,7 +30,6 @@ from tqdm import tqdm
 
 from . import __version__
 from .data import SkeletonDataset, data_fingerprint, load_dataset
-from .data.locate import REPO_ROOT
 from .errors import CacheError, UserError
 from .graphs import FeatureConfig, normalised_adjacency, trajectories
 from .methods import METHODS, PruningMethod, get_method, grid_methods
@@ -39,9 +37,9 @@ from .metrics import sparsity
 from .model import GCN, ModelConfig
 from .pids import owned_by_live_process
 from .profiles import get_profile
+from .repo import DEFAULT_RESULTS, git
 from .train import TRAINING_VERSION, TrainConfig, Trainer, seed_everything, validation_split
 
-DEFAULT_RESULTS = REPO_ROOT / "results"
 DERIVED = ("implementation", "parent")  # config.json entries computed from code, not chosen
 RUN_FOLDER = re.compile(r"[0-9a-f]{16}")  # a run folder's name: its configuration's hash
 TMP_PREFIX = ".tmp-"  # results/.tmp-<hash>-<pid>: a run being written by process <pid>
@@ -123,11 +121,8 @@ def make_config(dataset: str, profile: str, fold: int, method: str, rate: float,
 
 
 def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    """The commit of the code a run was trained with (``unknown`` outside a clone)."""
+    return git("rev-parse", "HEAD") or "unknown"
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
