@@ -23,7 +23,8 @@ from gcnprune.experiments import (
 from gcnprune.masks import get_mask
 from gcnprune.methods import METHODS, PruningMethod, get_method, register
 from gcnprune.methods.base import NoConfig
-from gcnprune.methods.magnitude import Magnitude, MagnitudeConfig, kept_count, magnitude_mask
+from gcnprune.masks import kept_count, magnitude_mask
+from gcnprune.methods.magnitude import Magnitude, MagnitudeConfig
 from gcnprune.profiles import PROFILES, get_profile
 
 from smoke_runs import record_training

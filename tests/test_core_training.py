@@ -14,7 +14,7 @@ from gcnprune.experiments import _prepare, _train, make_config
 from gcnprune.graphs import trajectories
 from gcnprune.masks import get_mask
 from gcnprune.methods import get_method
-from gcnprune.methods.magnitude import kept_count
+from gcnprune.masks import kept_count
 from gcnprune.train import TrainConfig, augment, seed_everything, validation_split
 
 VOLATILE = {"train_seconds", "curve_seconds", "git_commit"}

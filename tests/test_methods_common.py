@@ -15,7 +15,7 @@ from gcnprune.experiments import RunConfig, run
 from gcnprune.masks import get_mask, latent_weights, parametrizations
 from gcnprune.methods import METHODS, get_method
 from gcnprune.methods.annealing import Annealing
-from gcnprune.methods.magnitude import kept_count, magnitude_mask
+from gcnprune.masks import kept_count, magnitude_mask
 from gcnprune.train import cross_entropy
 
 import smoke_runs

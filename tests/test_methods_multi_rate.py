@@ -12,7 +12,7 @@ import torch
 from gcnprune import experiments
 from gcnprune.experiments import make_config, parent_weights, run_configs
 from gcnprune.methods import get_method
-from gcnprune.methods.magnitude import kept_count
+from gcnprune.masks import kept_count
 from gcnprune.methods.multi_rate import CURVE_RATES, MultiRateConfig
 
 from smoke_runs import record_training

@@ -17,7 +17,7 @@ from gcnprune.masks import latent_weights, parametrizations, soft_masks
 from gcnprune.methods import get_method
 from gcnprune.methods.annealing import Annealing, GradualRate
 from gcnprune.methods.budget import ExactBudget, offset_bracket, solve_offset, threshold_masks
-from gcnprune.methods.magnitude import kept_count
+from gcnprune.masks import kept_count
 from gcnprune.methods.phase_field import (
     HISTOGRAM_AT, HISTOGRAM_BINS, BudgetConstrained, ThresholdMask, mask_statistics,
 )  # fmt: skip

@@ -12,7 +12,7 @@ import torch
 from gcnprune.experiments import make_config, run
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import get_mask, latent_weights, parametrizations
-from gcnprune.methods.magnitude import kept_count
+from gcnprune.masks import kept_count
 from gcnprune.methods.priors import (
     FAMILIES, Prior, alignment_divergence, kl_to_prior, magnitude_targets, quantile_distance,
 )  # fmt: skip

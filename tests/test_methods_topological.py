@@ -14,7 +14,7 @@ from gcnprune.experiments import run
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import Mask, attach, get_mask, latent_weights, set_mask
 from gcnprune.methods import get_method
-from gcnprune.methods.magnitude import kept_count, magnitude_mask
+from gcnprune.masks import kept_count, magnitude_mask
 from gcnprune.methods.topological import ConsistentThresholdMask, consistent_soft_masks
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN, ModelConfig

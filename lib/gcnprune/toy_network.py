@@ -32,8 +32,7 @@ def toy_pruning(rate: float = 0.85, seed: int = 4, epochs: int = 30, lr: float =
 
     from .data import load_dataset
     from .graphs import FeatureConfig, normalised_adjacency, trajectories
-    from .masks import latent_weights
-    from .methods.magnitude import kept_count, magnitude_mask
+    from .masks import kept_count, latent_weights, magnitude_mask
     from .model import GCN, ModelConfig
     from .train import TrainConfig, Trainer, seed_everything
     from .unit_graph import consistent_magnitude_mask, layer_shapes

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..masks import kept_count
 from .annealing import Annealing, GradualRate
-from .magnitude import kept_count
 
 SATURATION = 10.0  # the bracket's ends put every mask at or beyond σ(∓10), i.e. within 5e-5 of 0 or 1
 TOLERANCE = 1e-7  # on the masks' mean: far below one weight in 1/n of any network here

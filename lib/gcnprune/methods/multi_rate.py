@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from ..masks import latent_weights
+from ..masks import MagnitudeRanking, latent_weights
 from ..model import GCN
 from ..train import Trainer
 from .base import PruningMethod, register
-from .magnitude import MagnitudeRanking
 from .probabilistic import ProbabilisticConfig, attach_band_stop, evaluate_at, priors_of, train_probabilistic
 
 if TYPE_CHECKING:

@@ -35,13 +35,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..masks import Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask, soft_masks
+from ..masks import Mask, MaskParametrization, attach, latent_weights, magnitude_mask, parametrizations, set_mask, soft_masks
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .annealing import Annealing, GradualRate
 from .base import PruningMethod, register
 from .budget import ExactBudget, flat, threshold_masks
-from .magnitude import magnitude_mask
 from .regularizers import POTENTIALS
 
 HISTOGRAM_AT = (0.05, 0.5, 0.95)  # training progress at which mask histograms are recorded

@@ -26,12 +26,11 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from ..masks import Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask
+from ..masks import MagnitudeRanking, Mask, MaskParametrization, attach, latent_weights, parametrizations, set_mask
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .annealing import Annealing
 from .base import PruningMethod, register
-from .magnitude import MagnitudeRanking
 from .priors import ALIGNMENTS, FAMILIES, Alignment, Family, Prior, alignment_divergence
 
 HISTOGRAM_RANGE = 4.0  # latent weights are histogrammed in units of their prior's std, on ±4

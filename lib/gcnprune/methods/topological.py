@@ -25,13 +25,12 @@ from typing import Any, ClassVar, Literal
 
 import torch
 
-from ..masks import Mask, latent_weights, parametrizations, set_mask
+from ..masks import Mask, kept_count, latent_weights, magnitude_mask, parametrizations, set_mask
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fraction, layer_shapes, smooth_step
 from .base import PruningMethod, register
 from .budget import flat
-from .magnitude import kept_count, magnitude_mask
 from .phase_field import (
     ThresholdMask, attach_thresholds, check_schedules, create_budget, margins, mask_statistics, raw_margins,
 )  # fmt: skip
