@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from gcnprune.grids import ALL_RATES, CHAPTERS, HIGH_RATES, SEEDED_RATES, chapter_grids
+from gcnprune.grids import ALL_RATES, CHAPTERS, HIGH_RATES, chapter_grids
 from gcnprune.profiles import PROFILES
 
 
@@ -32,10 +32,10 @@ def test_extra_seeds_join_the_main_comparison_at_the_highest_rates_only(chapter,
     grids = chapter_grids(chapter, "synthetic", "seeded", [0, 1])
     seeded = [g for g in grids if tuple(g.seeds) != (0,)]
     assert len(seeded) == 1 and seeded[0].methods == CHAPTERS[chapter][0][0]
-    assert tuple(seeded[0].seeds) == (1, 2) and tuple(seeded[0].rates) == SEEDED_RATES
+    assert tuple(seeded[0].seeds) == (1, 2) and tuple(seeded[0].rates) == HIGH_RATES
     runs = {(c.method, c.rate, c.fold, c.seed) for g in grids for c in g.configs()}
     assert ("dense", 0.0, 1, 2) in runs  # each extra seed trains its own dense parent
-    assert not any(seed > 0 and 0 < rate < min(SEEDED_RATES) for _, rate, _, seed in runs)
+    assert not any(seed > 0 and 0 < rate < min(HIGH_RATES) for _, rate, _, seed in runs)
 
 
 def test_given_rates_and_seeds_replace_the_standard_ones(seeded_profile):

@@ -15,7 +15,7 @@ EXTRA_RATES = (0.8, 0.97, 0.995)
 ALL_RATES = tuple(sorted(TRAINING_RATES + EXTRA_RATES))
 # The highest rates, where the methods part ways (at 0.95 and below every method is within fold noise of
 # the dense network on SBU): the profile's extra seeds (main comparisons only) and the ablations run here.
-SEEDED_RATES = HIGH_RATES = (0.98, 0.99, 0.995)
+HIGH_RATES = (0.98, 0.99, 0.995)
 
 LAYER_MP = ("magnitude",), {"magnitude": {"scope": "layer"}}  # the per-layer baseline, beside the global default
 
@@ -46,7 +46,7 @@ def chapter_grids(chapter: str, dataset: str, profile: str, folds: list[int], se
                   rates: list[float] | None = None) -> list[Grid]:
     """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates. The profile's
     extra seeds (the paper profile's 1 and 2) run too in the chapter's main comparison (its first grid),
-    at the rates of :data:`SEEDED_RATES`."""
+    at the rates of :data:`HIGH_RATES`."""
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; choose one of {', '.join(CHAPTERS)}")
     extra = tuple(s for s in get_profile(profile).extra_seeds if s not in seeds)
@@ -54,7 +54,7 @@ def chapter_grids(chapter: str, dataset: str, profile: str, folds: list[int], se
     for index, (methods, standard, configs) in enumerate(CHAPTERS[chapter]):
         chosen = tuple(rates) if rates is not None else standard
         grids.append(Grid(dataset, profile, methods, chosen, tuple(folds), tuple(seeds), configs))
-        seeded = tuple(r for r in chosen if r in SEEDED_RATES)
+        seeded = tuple(r for r in chosen if r in HIGH_RATES)
         if extra and seeded and index == 0:
             grids.append(Grid(dataset, profile, methods, seeded, tuple(folds), extra, configs))
     return grids

@@ -15,7 +15,7 @@ from .train import TrainConfig
 class Profile:
     """A budget: training settings, model widths, features, the synthetic data's size, the folds that
     books and grids run by default (None: every split of the protocol), and the seeds that the
-    highest rates (:data:`gcnprune.grids.SEEDED_RATES`), where folds vary most, run besides seed 0."""
+    highest rates (:data:`gcnprune.grids.HIGH_RATES`), where folds vary most, run besides seed 0."""
 
     name: str
     train: TrainConfig
