@@ -11,10 +11,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .report.format import mean_std
+
 WIDE_MARGIN = 5.0  # accuracy points: below this, differences between methods are within our fold noise
 
 
-def _cell(summary: pd.DataFrame, method: str, rate: float) -> tuple[float, float] | None:
+def accuracy_cell(summary: pd.DataFrame, method: str, rate: float) -> tuple[float, float] | None:
+    """``method``'s (mean, std) accuracy at ``rate`` in a summary table (std 0 where undefined, e.g. one run);
+    None when it did not run there."""
     row = summary[(summary["method"] == method) & np.isclose(summary["rate"], rate)]
     if row.empty:
         return None
@@ -33,8 +37,8 @@ def claim_check(summary: pd.DataFrame, method: str, baselines: Sequence[str], ra
     """
     rows = []
     for rate in rates:
-        own = _cell(summary, method, rate)
-        others = {b: _cell(summary, b, rate) for b in baselines}
+        own = accuracy_cell(summary, method, rate)
+        others = {b: accuracy_cell(summary, b, rate) for b in baselines}
         others = {b: v for b, v in others.items() if v is not None}
         if own is None or not others:
             continue
@@ -63,7 +67,7 @@ def claim_table(check: pd.DataFrame, method: str, digits: int = 1) -> pd.DataFra
     if check.empty:
         return pd.DataFrame()
     out = pd.DataFrame({"target rate": check["rate"].map(lambda r: f"{r:g}"),
-                        method: [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(check["mean"], check["std"])]})  # fmt: skip
+                        method: [mean_std(m, s, digits) for m, s in zip(check["mean"], check["std"])]})  # fmt: skip
     for column in check.columns:
         if column.endswith(" diff"):
             out[f"{method} − {column[:-5]}"] = check[column].map(lambda d: f"{d:+.{digits}f}")

@@ -110,3 +110,9 @@ def format_extreme(found: Extreme | None, fmt: str = "{:.4f}", scale: float = 1.
     if found is None or not np.isfinite(found.value):
         return "(no runs)"
     return f"{fmt.format(scale * found.value)} ({found.method}, rate {found.rate:g})"
+
+
+def method_rows(table: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The rows of one method of a table indexed by (method, rate), as a table of the same shape; no rows when
+    the method is not in it."""
+    return table.loc[[method]] if method in table.index.get_level_values(0) else table.iloc[:0]
