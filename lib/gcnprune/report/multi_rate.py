@@ -59,7 +59,7 @@ def accuracy_table(summary: pd.DataFrame, rates: Sequence[float]) -> pd.DataFram
     table["MRMP trained for it"] = ["yes" if _trained_for(r, rates) else "no" for r in table.index]
     table.index = [f"{r:g}" for r in table.index]
     table.index.name = "target rate"
-    return table.fillna("")
+    return table.astype(object).fillna("")
 
 
 def cost_table(runs: pd.DataFrame, models: Parents, rates: Sequence[float]) -> pd.DataFrame:

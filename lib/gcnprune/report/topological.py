@@ -46,7 +46,7 @@ def dangling_table(summary: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     table = table[table.index > 0]
     table.index = [f"{r:g}" for r in table.index]
     table.index.name = "target rate"
-    return table.fillna("")
+    return table.astype(object).fillna("")
 
 
 def dangling_facts(summary: pd.DataFrame) -> dict[str, str]:

@@ -1,0 +1,62 @@
+"""The results chapter's facts: which runs of every chapter the cache holds, and the build's dense accuracy,
+rate gap and incomplete cells."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..chapters import ChapterRuns
+from .format import accuracy_text, achieved_rate_gap
+
+MAIN = ["magnitude", "magnitude (scope=layer)", "phase_field", "topological", "probabilistic", "multi_rate"]  # the figure's
+
+
+def expected_runs(gathered: ChapterRuns) -> int:
+    """The number of runs a cell of the results table should hold: one per split and seed."""
+    return len(gathered.folds) * len(gathered.seeds)
+
+
+def cache_lines(gathered: ChapterRuns) -> str:
+    """One Markdown list item per method, in the book's order: its chapters and how many of its runs the cache
+    holds."""
+    from ..experiments import label
+
+    runs = gathered.runs
+    present = set(runs["method"]) if len(runs) else set()
+    counts = {m: sum(label(c) == m for c in gathered.configs) for m in gathered.chapters_of}
+    return "\n".join(f"- **{m}** ({', '.join(where)}): "
+                     + (f"{int((runs['method'] == m).sum())} of {counts[m]} runs in the cache" if m in present
+                        else "no runs in the cache yet")
+                     for m, where in gathered.chapters_of.items())  # fmt: skip
+
+
+def rate_bands(runs: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The build's very high target rates (≥ 0.95, where the papers make their claims) and its moderate ones."""
+    rates = set(runs["rate"]) if len(runs) else set()
+    return sorted(r for r in rates if r >= 0.95), sorted(r for r in rates if 0 < r < 0.95)
+
+
+def figure_methods(runs: pd.DataFrame) -> list[str]:
+    """The methods of :data:`MAIN` that have runs in this build."""
+    present = set(runs["method"]) if len(runs) else set()
+    return [m for m in MAIN if m in present]
+
+
+def facts(gathered: ChapterRuns, summary: pd.DataFrame | None) -> dict[str, str]:
+    """Every value the chapter glues."""
+    expected = expected_runs(gathered)
+    dense = summary[summary["method"] == "dense"] if summary is not None else None
+    dense_text = "(not run yet)"
+    if dense is not None and not dense.empty:
+        count = int(dense["runs"].iloc[0])
+        dense_text = accuracy_text((float(dense["mean"].iloc[0]), float(dense["std"].fillna(0).iloc[0])))
+        dense_text += f" ({count}/{expected} runs)" if count < expected else ""
+    return {
+        "res_dense": dense_text,
+        "res_expected": str(expected),
+        "res_folds": str(len(gathered.folds)),
+        "res_seeds": str(len(gathered.seeds)),
+        "res_rate_gap": achieved_rate_gap(gathered.runs),
+        "res_incomplete": str(int((summary["runs"] < expected).sum()) if summary is not None else 0),
+        "res_missing": str(len(gathered.missing)),
+    }
