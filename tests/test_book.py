@@ -147,13 +147,15 @@ def test_no_thebe_scripts(built):
 
 
 def test_config_keeps_jupyter_books_extensions_but_thebe(repo_root):
-    """book/_config.yml lists Jupyter Book's default extensions less sphinx_thebe, plus bibtex and MathJax."""
+    """book/_config.yml lists Jupyter Book's default extensions less sphinx_thebe, plus bibtex, MathJax and the
+    exercises."""
     import yaml
     from jupyter_book.config import get_default_sphinx_config
 
     listed = yaml.safe_load((repo_root / "book" / "_config.yml").read_text())["sphinx"]["config"]["extensions"]
     defaults = get_default_sphinx_config()["extensions"]
-    assert listed == [e for e in defaults if e != "sphinx_thebe"] + ["sphinxcontrib.bibtex", "sphinx-mathjax-offline"]
+    assert listed == [e for e in defaults if e != "sphinx_thebe"] + ["sphinxcontrib.bibtex", "sphinx-mathjax-offline",
+                                                                         "sphinx_exercise"]
 
 
 def test_parameter_cells_and_build_paths_are_hidden(built, repo_root):
