@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
-from gcnprune.report import magnitude, multi_rate, phase_field, probabilistic, results, topological
+from gcnprune.report import (
+    magnitude,
+    multi_rate,
+    phase_field,
+    probabilistic,
+    results,
+    topological,
+)
 from gcnprune.report.build import MP, MP_LAYER
 
 
@@ -28,7 +34,8 @@ def test_magnitude_emptied_text():
     kept = {0.9: {"hidden": 0.1, "attention.query": 0.5},
             0.98: {"hidden": 0.0, "attention.query": 0.0}, 0.99: {"hidden": 0.0, "attention.query": 0.0}}
     assert magnitude.emptied_text(kept) == "at rate 0.98 it already empties the hidden and query layers"
-    assert magnitude.emptied_text({0.99: {"hidden": 0.0, "graph_conv.linear": 0.2}}) == "at rate 0.99 it already empties the hidden layer"
+    one = {0.99: {"hidden": 0.0, "graph_conv.linear": 0.2}}
+    assert magnitude.emptied_text(one) == "at rate 0.99 it already empties the hidden layer"
 
 
 def test_magnitude_layer_table_and_facts():
@@ -141,6 +148,7 @@ def test_results_facts():
     facts = results.facts(gathered, s)
     assert facts == {"res_dense": "90.0 % ± 0.0 (1/2 runs)", "res_expected": "2", "res_folds": "2", "res_seeds": "1",
                      "res_rate_gap": "0.0002", "res_incomplete": "2", "res_missing": "1"}
-    assert results.facts(SimpleNamespace(runs=runs.iloc[:0], folds=[0], seeds=[0], missing=[]), None)["res_dense"] == "(not run yet)"
+    empty = SimpleNamespace(runs=runs.iloc[:0], folds=[0], seeds=[0], missing=[])
+    assert results.facts(empty, None)["res_dense"] == "(not run yet)"
     assert results.rate_bands(runs) == ([0.98], [0.9])
     assert results.figure_methods(runs) == [MP]

@@ -3,8 +3,14 @@
 from types import SimpleNamespace
 
 import pandas as pd
-
-from gcnprune.report.build import MP, MP_LAYER, build_facts, high_rates, method_rates, pruned_rates
+from gcnprune.report.build import (
+    MP,
+    MP_LAYER,
+    build_facts,
+    high_rates,
+    method_rates,
+    pruned_rates,
+)
 from gcnprune.report.claim import claim_against_mp, claim_facts
 
 

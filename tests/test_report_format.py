@@ -1,9 +1,18 @@
 """gcnprune.report.format: how the book words accuracies, differences, rates and what a build did not measure."""
 
 import pandas as pd
-
-from gcnprune.report.format import (NOT_COMPARABLE, NOT_RUN, accuracy_text, achieved_rate_gap, difference, gap,
-                                    mean_std, mean_std_column, rate_list, spread_note)
+from gcnprune.report.format import (
+    NOT_COMPARABLE,
+    NOT_RUN,
+    accuracy_text,
+    achieved_rate_gap,
+    difference,
+    gap,
+    mean_std,
+    mean_std_column,
+    rate_list,
+    spread_note,
+)
 
 
 def test_mean_std_and_accuracy_text():

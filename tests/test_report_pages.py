@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from gcnprune.data import dataset_info
 from gcnprune.report import datasets, provenance
 

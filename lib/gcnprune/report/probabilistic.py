@@ -8,7 +8,14 @@ import pandas as pd
 
 from ..chapters import ChapterRuns
 from ..claims import accuracy_cell
-from ..fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
+from ..fidelity import (
+    CUT_TOLERANCE,
+    cut_drift,
+    drift_summary,
+    extreme,
+    format_extreme,
+    method_rows,
+)
 from .build import build_facts, method_config, method_rates
 from .claim import SHOWN_RATE, claim_facts
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
@@ -69,7 +76,8 @@ def prior_cut_table(runs: pd.DataFrame, config: dict) -> pd.DataFrame:
         return [band_mass(h, Prior.with_std(config["family"], 1.0).threshold(r), HISTOGRAM_RANGE, total)
                 for h, r, total in zip(rows[column], rows["rate"], rows["prunable_dense"])]  # fmt: skip
 
-    rows = rows.assign(prior_cut_rate=prior_cut("latent_histogram_end"), prior_cut_rate_start=prior_cut("latent_histogram_start"))
+    rows = rows.assign(prior_cut_rate=prior_cut("latent_histogram_end"),
+                       prior_cut_rate_start=prior_cut("latent_histogram_start"))
     cuts = rows.groupby(["method", "rate"])[["achieved_rate", "threshold_rate", "prior_cut_rate_start", "prior_cut_rate",
                                              "accuracy", "threshold_accuracy"]].mean()  # fmt: skip
     table = pd.DataFrame({

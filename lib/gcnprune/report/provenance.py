@@ -28,7 +28,8 @@ def execution_table(notebooks: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per notebook: when it was executed, how long it took, the library version and git commit."""
     return pd.DataFrame([
         {"notebook": n["source"], "executed (UTC)": n["started"], "seconds": f"{n['seconds']:.1f}",
-         "gcnprune": n["version"], "git commit": (n["git_commit"] or "unknown")[:12] + (" (modified)" if n.get("git_dirty") else "")}
+         "gcnprune": n["version"],
+         "git commit": (n["git_commit"] or "unknown")[:12] + (" (modified)" if n.get("git_dirty") else "")}
         for n in notebooks.values()
     ]).set_index("notebook")  # fmt: skip
 
@@ -41,6 +42,7 @@ def parameter_table(notebook: dict[str, Any]) -> pd.DataFrame:
 def environment_tables(notebooks: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Python and package versions, and the machine, of the last notebook executed."""
     last = max(notebooks.values(), key=lambda n: n["started"])
-    packages = pd.DataFrame({"version": {"python": last["python"], **{k: v or "not installed" for k, v in last["packages"].items()}}})
+    versions = {k: v or "not installed" for k, v in last["packages"].items()}
+    packages = pd.DataFrame({"version": {"python": last["python"], **versions}})
     machine = pd.DataFrame({"value": {k: str(v) for k, v in last["machine"].items()}})
     return packages, machine

@@ -11,5 +11,6 @@ def soft_mask_facts(prefix: str, fidelity: pd.DataFrame) -> dict[str, str]:
     """From a :func:`~gcnprune.fidelity.soft_mask_fidelity` table: ``{prefix}_soft_gap``, the largest
     |soft rate − target| with its run's method and rate, and ``{prefix}_overlap``, the lowest kept overlap
     (in %)."""
+    overlap = extreme(fidelity, "kept_overlap_min", largest=False)
     return {f"{prefix}_soft_gap": format_extreme(extreme(fidelity, "soft_gap_max")),
-            f"{prefix}_overlap": format_extreme(extreme(fidelity, "kept_overlap_min", largest=False), "{:.1f} %", 100)}  # fmt: skip
+            f"{prefix}_overlap": format_extreme(overlap, "{:.1f} %", 100)}
