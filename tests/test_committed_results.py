@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gcnprune.experiments import RunConfig, audit_cache, make_config, stale_runs
-from gcnprune.grids import ORDER, chapter_grids, development_grid
+from gcnprune.grids import ORDER, bench_grid, chapter_grids, development_grid
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 FOLDS = [0, 1, 2, 3, 4]
@@ -26,10 +26,10 @@ def _script(name: str):
 
 
 def _asked_for() -> set[str]:
-    """Hashes of every run the book (SBU and FPHA, paper profile) and the tuning scripts ask for."""
+    """Hashes of every run the book (SBU and FPHA, paper profile, and the benchmark) and the tuning scripts ask for."""
     configs: list[RunConfig] = [c for chapter in ORDER for g in chapter_grids(chapter, "sbu", "paper", FOLDS)
                                 for c in g.configs()]  # fmt: skip
-    configs += development_grid("paper").configs()
+    configs += development_grid("paper").configs() + bench_grid().configs()
     dense = _script("tune_dense")
     configs += [dense.candidate_config(name, fold, "paper", None) for name in dense.CANDIDATES for fold in FOLDS]
     methods = _script("tune_methods")
