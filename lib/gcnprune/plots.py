@@ -150,7 +150,7 @@ def accuracy_vs_rate(summary: pd.DataFrame, title: str | None = None, chance: fl
                      ax=None, methods: Sequence[str] | None = None) -> Figure:
     """Accuracy (mean ± std error bars) against pruning rate, one line per method, dense as a band.
 
-    ``summary`` is :func:`gcnprune.tables.summarise` output (columns method, rate, mean, std);
+    ``summary`` is :func:`gcnprune.experiments.summarise` output (columns method, rate, mean, std);
     ``methods`` picks and orders the lines (default: every method in ``summary``). The x axis is
     logarithmic in 1 − rate, so 0.9, 0.99 and 0.999 are equally spaced, and is labelled with the rates
     themselves, increasing to the right. Methods at the same rate are offset slightly sideways so
@@ -190,7 +190,7 @@ def accuracy_vs_rate(summary: pd.DataFrame, title: str | None = None, chance: fl
 
 def summary_table(summary: pd.DataFrame, digits: int = 1, dangling: bool = False,
                   methods: Sequence[str] | None = None) -> pd.DataFrame:
-    """A display table from :func:`~gcnprune.tables.summarise` output: one row per method and target rate.
+    """A display table from :func:`~gcnprune.experiments.summarise` output: one row per method and target rate.
 
     With ``dangling``, a column gives the share of kept weights that cannot affect the output (see
     :mod:`gcnprune.unit_graph`); ``methods`` picks and orders the methods shown.
