@@ -37,8 +37,9 @@ def test_importing_the_methods_loads_nothing_of_the_run_layer():
 
 def test_no_method_module_imports_the_run_layer_even_for_type_checking():
     folder = Path(gcnprune.methods.__file__).parent
-    imported = {(path.name, node.module or "") for path in folder.glob("*.py")
-                for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.ImportFrom) and node.level >= 2}  # fmt: skip
+    trees = {path.name: ast.parse(path.read_text()) for path in folder.glob("*.py")}
+    imported = {(name, node.module or "") for name, tree in trees.items() for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level >= 2}  # fmt: skip
     assert imported and [(f, m) for f, m in imported if m.split(".")[0] in RUN_LAYER] == []
 
 
@@ -81,8 +82,9 @@ def test_run_config_builds_the_parent_a_method_declares(toy_methods):
     child = smoke("toy_sharing", 0.9, {"scope": "layer"}, fold=2)
     assert child.parent() == smoke("magnitude", 0.0, {"scope": "layer"}, fold=2)
     assert child.parent().parent() == smoke("dense", 0.0, fold=2) and child.parent().parent().parent() is None
-    assert smoke("toy_own", 0.9, {"scope": "layer"}).parent() == smoke("magnitude", 0.0)
-    assert child.resolved()["parent"] == child.parent().run_hash() != smoke("toy_own", 0.9, {"scope": "layer"}).resolved()["parent"]
+    own = smoke("toy_own", 0.9, {"scope": "layer"})
+    assert own.parent() == smoke("magnitude", 0.0)  # the parent's defaults, not the child's scope
+    assert child.resolved()["parent"] == child.parent().run_hash() != own.resolved()["parent"]
 
 
 def test_a_parent_must_be_registered_before_its_children(toy_methods):
@@ -120,7 +122,8 @@ def test_a_variant_names_what_differs_from_the_defaults():
 
 
 def test_every_variant_the_book_runs_has_its_fixed_figure_style():
-    labels = {label(c) for chapter in ORDER for g in chapter_grids(chapter, "synthetic", "smoke", [0]) for c in g.configs()}
+    grids = [g for chapter in ORDER for g in chapter_grids(chapter, "synthetic", "smoke", [0])]
+    labels = {label(c) for g in grids for c in g.configs()}
     assert sorted(labels - set(METHOD_STYLES)) == ["dense"]  # the dense network is drawn as a band, not a line
 
 
@@ -138,8 +141,9 @@ def test_pfm_and_tc_share_the_budget_options_declared_once():
     for config, own in ((PhaseFieldConfig, "potential_weight"), (TopologicalConfig, "kappa")):
         fields = [(f.name, f.type) for f in dataclasses.fields(config)]
         assert fields == [*shared, (own, "float")]
-        for bad, named in (({"rate_ramp": 0.0}, "ramp"), ({"rate_ramp": 1.5}, "ramp"), ({"threshold": "unit"}, "threshold"),
-                           ({"budget_weight": -1.0}, "budget_weight"), ({own: -1.0}, own)):  # fmt: skip
+        bad_values = (({"rate_ramp": 0.0}, "ramp"), ({"rate_ramp": 1.5}, "ramp"), ({"threshold": "unit"}, "threshold"),
+                      ({"budget_weight": -1.0}, "budget_weight"), ({own: -1.0}, own))  # fmt: skip
+        for bad, named in bad_values:
             with pytest.raises(ValueError, match=named):
                 config(**bad)
     assert (PhaseFieldConfig().temperature_end, TopologicalConfig().temperature_end) == (200.0, 1000.0)
