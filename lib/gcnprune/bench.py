@@ -27,7 +27,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,11 @@ from torch.nn.utils import parametrize
 from . import __version__
 from .compact import CompactGCN
 from .errors import UserError
-from .experiments import DEFAULT_RESULTS, load_run
+from .cache import load_run
 from .export import export_run, run_config, structure_summary
 from .metrics import sparsity
 from .model import GCN
+from .repo import DEFAULT_RESULTS
 from .tensor_file import matrix_format
 
 BATCHES = (1, 64)
@@ -169,7 +170,7 @@ def measurement(network: GCN | CompactGCN, latency: dict[int, float]) -> Measure
 def dense_reference(run_hash: str, results: str | os.PathLike[str]) -> str:
     """The hash of the dense run that ``run_hash``'s figures are divided by (same data, fold, seed, widths)."""
     config = run_config(run_hash, results)
-    dense = replace(config, method="dense", rate=0.0, method_config={})
+    dense = config.with_method("dense")
     if load_run(dense, results) is None:
         raise UserError(f"run {run_hash} has no dense run {dense.run_hash()} in {results} to compare with; "
                         "run the dense method for its fold and seed first (gcnprune grid --methods dense)")  # fmt: skip

@@ -20,7 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UserError
-from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, audit_cache, check_results, run_grid, summarise
+from .cache import audit_cache, check_results
+from .grid import Grid, run_grid
+from .repo import DEFAULT_RESULTS
+from .tables import accuracy_table, summarise
 from .methods import grid_methods
 from .profiles import PROFILES, default_profile
 

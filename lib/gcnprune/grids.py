@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .experiments import Grid
+from .grid import Grid
 from .profiles import get_profile
 
 TRAINING_RATES = (0.5, 0.7, 0.9, 0.95, 0.98, 0.99)
