@@ -19,7 +19,7 @@ import torch
 from .compact import CompactGCN, load_compact
 from .data import dataset_info
 from .errors import UserError
-from .repo import REPO_ROOT
+from .repo import DEFAULT_RESULTS, REPO_ROOT
 
 MODELS_DIR = REPO_ROOT / "models" / "sbu"
 BENCH_FILE = "bench.json"
@@ -67,8 +67,8 @@ def test_sequences(model: CompactGCN, data_root: str | os.PathLike[str] | None,
                    results: str | os.PathLike[str] | None = None) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
     """The node signals, labels and class names of the test sequences of the run ``model`` came from
     (its fold of SBU, as its training saw them): the data's folder is needed, the weights are not."""
-    from .experiments import DEFAULT_RESULTS, _prepare
     from .export import run_config
+    from .runner import _prepare
 
     config = run_config(model.source["run"], results or DEFAULT_RESULTS)
     _, trainer = _prepare(config, str(data_root) if data_root is not None else None, False)
