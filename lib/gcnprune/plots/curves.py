@@ -1,5 +1,6 @@
 """Accuracy and rates against the pruning rate: each method's accuracy, the rates the methods reached
-against their targets, and one multi-rate model's accuracy as a continuous function of the rate."""
+against their targets, and one multi-rate model's accuracy as a continuous function of the rate; and
+accuracy against what a compact model costs (bytes, latency)."""
 
 from __future__ import annotations
 
@@ -148,4 +149,32 @@ def rate_curve(curves: Sequence[tuple[Sequence[float], Sequence[float]]], summar
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     if title:
         ax.set_title(title)
+    return fig
+
+
+def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("bytes", "bytes on disk"),
+                     ("latency_64", "latency at batch 64 (ms, one thread)"))) -> Figure:  # fmt: skip
+    """Accuracy against each cost (log scale), one panel a cost: each method's compact models joined
+    across rates (labelled with the rate), the dense network a black star. ``bench`` holds
+    :func:`gcnprune.bench.bench_runs` rows (columns method, rate, format, accuracy and the costs)."""
+    fig = Figure(figsize=(10.5, 4.2), layout="constrained", dpi=DPI)
+    axes = fig.subplots(1, len(costs), squeeze=False)[0]
+    compact = bench[bench["format"] == "compact"]
+    scale = {"latency_1": 1e3, "latency_64": 1e3}
+    for ax, (cost, label) in zip(axes, costs):
+        for method, rows in compact.groupby("method", sort=False):
+            rows = rows.sort_values("rate")
+            x, y = rows[cost] * scale.get(cost, 1), 100 * rows["accuracy"]
+            if method == "dense":
+                ax.scatter(x, y, marker="*", s=160, color="black", zorder=3, label="dense")
+                continue
+            colour, marker = method_style(method)
+            ax.plot(x, y, color=colour, marker=marker, linewidth=1.5, label=method)
+            for xi, yi, rate in zip(x, y, rows["rate"]):
+                ax.annotate(f"{rate:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{label} (log scale)")
+        ax.set_ylabel("accuracy (%)")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc="lower right", fontsize=8)
     return fig
