@@ -52,6 +52,8 @@ def test_toc_and_notebooks_agree(repo_root):
         nb = book.read_notebook(repo_root / "notebooks" / f"{name}.md")
         if name == "fpha-development":  # FPHA whatever the build's dataset, from its own folder
             assert {"fpha_data", "profile", "results"} <= set(nb.parameters) and "dataset" not in nb.parameters
+        elif name == "what-pruning-buys":  # the committed SBU benchmark whatever the build's dataset
+            assert {"models", "sbu_data", "results"} <= set(nb.parameters) and "dataset" not in nb.parameters
         elif name != "reproducibility":
             assert {"dataset", "data_root", "profile"} <= set(nb.parameters), name
     from gcnprune.grids import CHAPTERS
