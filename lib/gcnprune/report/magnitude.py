@@ -36,7 +36,7 @@ class LayerWeights:
 def layer_weights(chapter: ChapterRuns, profile: str, seed: int) -> LayerWeights:
     """The dense run's prunable weights: the network built as the dense run builds it (``seed``'s
     initialisation), and its trained weights from the cache where present (git keeps none)."""
-    from ..experiments import saved_weights
+    from ..cache import saved_weights
     from ..graphs import normalised_adjacency
     from ..masks import latent_weights
     from ..model import GCN

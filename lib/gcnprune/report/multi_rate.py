@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..chapters import ChapterRuns
 from ..claims import accuracy_cell
-from ..experiments import RunConfig
 from ..fidelity import CUT_TOLERANCE, cut_drift, drift_summary
+from ..run_config import RunConfig
 from .build import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .claim import SHOWN_RATE, claim_facts
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
@@ -32,7 +32,7 @@ def training_rates(config: dict) -> list[float]:
 def parents(chapter: ChapterRuns) -> Parents:
     """Per (fold, seed), the one trained MRMP model behind every multi_rate run, and its metrics (None where
     the cache lacks it)."""
-    from ..experiments import load_run
+    from ..cache import load_run
 
     found: Parents = {}
     for c in (c for c in chapter.configs if c.method == MRMP):

@@ -19,7 +19,7 @@ def expected_runs(gathered: ChapterRuns) -> int:
 def cache_lines(gathered: ChapterRuns) -> str:
     """One Markdown list item per method, in the book's order: its chapters and how many of its runs the cache
     holds."""
-    from ..experiments import label
+    from ..variants import label
 
     runs = gathered.runs
     present = set(runs["method"]) if len(runs) else set()
