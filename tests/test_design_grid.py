@@ -71,3 +71,16 @@ def test_design_summary_groups_runs_by_point_with_their_costs():
     assert table.loc["hidden units ÷ 4", "parameters"] < table.loc["as the profile", "parameters"]
     assert table.loc["+ velocities", "input features"] > table.loc["as the profile", "input features"]
     assert table.loc["chunks ÷ 4", "multiply-adds"] < table.loc["as the profile", "multiply-adds"]
+
+
+def test_the_size_figure_draws_every_design_and_every_pruned_rate():
+    from gcnprune.plots import accuracy_vs_size
+
+    design = pd.DataFrame({"parameters": [1000, 250], "accuracy": [80.0, 75.0], "std": [1.0, float("nan")]},
+                          index=["as the profile", "hidden units ÷ 4"])  # fmt: skip
+    pruned = pd.DataFrame({"rate": [0.5, 0.5, 0.9], "accuracy": [0.8, 0.7, 0.6], "params_nonzero": [500, 500, 100]})
+    ax = accuracy_vs_size(design, pruned).axes[0]
+    assert [line.get_label() for line in ax.containers] == ["as the profile", "hidden units ÷ 4",
+                                                            "the profile's network, global MP"]  # fmt: skip
+    x, y = ax.containers[-1].lines[0].get_data()
+    assert list(x) == [500, 100] and list(y) == pytest.approx([75.0, 60.0])

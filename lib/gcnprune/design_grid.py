@@ -105,7 +105,8 @@ def design_costs(config: RunConfig, info: DatasetInfo) -> pd.Series:
 def design_summary(grid: DesignGrid, runs: pd.DataFrame, info: DatasetInfo,
                    data_root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per design point, in the grid's order: its costs (:func:`design_costs`), test accuracy (%)
-    mean and std over the folds and seeds of ``runs`` (the grid's runs), and how many runs it has."""
+    mean and std over the folds and seeds of ``runs`` (the grid's runs), how many runs it has, and its
+    parameters and accuracy against the first point's (the profile's network)."""
     points = grid.point_of(data_root)
     found = runs[runs["run"].isin(points)].assign(point=lambda t: t["run"].map(points))
     configs = {points[c.run_hash()]: c for c in grid.configs(data_root)}
@@ -114,4 +115,7 @@ def design_summary(grid: DesignGrid, runs: pd.DataFrame, info: DatasetInfo,
         accuracy = 100 * found.loc[found["point"] == point.name, "accuracy"]
         rows.append({"design": point.name, **design_costs(configs[point.name], info),
                      "accuracy": accuracy.mean(), "std": accuracy.std(ddof=0), "runs": len(accuracy)})  # fmt: skip
-    return pd.DataFrame(rows).set_index("design")
+    table = pd.DataFrame(rows).set_index("design")
+    table["parameters (× profile's)"] = table["parameters"] / table["parameters"].iloc[0]
+    table["Δ accuracy (points)"] = table["accuracy"] - table["accuracy"].iloc[0]
+    return table

@@ -601,3 +601,33 @@ def results_table(summary: pd.DataFrame, expected_runs: int, methods: Sequence[s
     table.index.name = "method"
     table.columns.name = "target rate"
     return table.fillna("")
+
+
+def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, title: str | None = None) -> Figure:
+    """Accuracy (mean ± std) against parameters: one point per design of
+    :func:`gcnprune.design_grid.design_summary` (dense networks of other features and widths), and, from
+    ``pruned`` runs (one row each: rate, accuracy, params_nonzero), the profile's network pruned at each
+    rate, counted by its nonzero parameters. The x axis is logarithmic."""
+    fig = Figure(figsize=(8.4, 4.2), layout="constrained", dpi=DPI)
+    ax = fig.subplots()
+    for k, (name, row) in enumerate(design.iterrows()):
+        colour, marker = _OTHER_STYLES[k % len(_OTHER_STYLES)] if k else ("0.2", "o")
+        ax.errorbar(row["parameters"], row["accuracy"], yerr=0 if pd.isna(row["std"]) else row["std"], color=colour,
+                    marker=marker, markersize=6, capsize=3, linestyle="none", label=name)  # fmt: skip
+    if pruned is not None and len(pruned):
+        grouped = pruned.groupby("rate").agg(size=("params_nonzero", "mean"), mean=("accuracy", "mean"),
+                                             std=("accuracy", lambda a: a.std(ddof=0)))  # fmt: skip
+        colour, marker = METHOD_STYLES["magnitude"]
+        ax.errorbar(grouped["size"], 100 * grouped["mean"], yerr=100 * grouped["std"].fillna(0), color=colour,
+                    marker=marker, markersize=5, capsize=3, linewidth=1.2, label="the profile's network, global MP")
+        for rate, row in grouped.iterrows():
+            ax.annotate(f"{rate:g}", (row["size"], 100 * row["mean"]), textcoords="offset points", xytext=(4, -10),
+                        fontsize=7, color=colour)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters (nonzero, log scale)")
+    ax.set_ylabel("accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
