@@ -603,6 +603,11 @@ def results_table(summary: pd.DataFrame, expected_runs: int, methods: Sequence[s
     return table.fillna("")
 
 
+# One (colour, marker) per design point after the first (the profile's network, drawn black)
+DESIGN_STYLES = [("tab:blue", "s"), ("tab:orange", "^"), ("tab:green", "D"), ("tab:purple", "v"), ("tab:brown", "P"),
+                 ("tab:pink", "X"), ("tab:olive", "*"), ("tab:cyan", "<")]  # fmt: skip
+
+
 def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, title: str | None = None) -> Figure:
     """Accuracy (mean ± std) against parameters: one point per design of
     :func:`gcnprune.design_grid.design_summary` (dense networks of other features and widths), and, from
@@ -611,7 +616,7 @@ def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, t
     fig = Figure(figsize=(8.4, 4.2), layout="constrained", dpi=DPI)
     ax = fig.subplots()
     for k, (name, row) in enumerate(design.iterrows()):
-        colour, marker = _OTHER_STYLES[k % len(_OTHER_STYLES)] if k else ("0.2", "o")
+        colour, marker = DESIGN_STYLES[(k - 1) % len(DESIGN_STYLES)] if k else ("0.2", "o")
         ax.errorbar(row["parameters"], row["accuracy"], yerr=0 if pd.isna(row["std"]) else row["std"], color=colour,
                     marker=marker, markersize=6, capsize=3, linestyle="none", label=name)  # fmt: skip
     if pruned is not None and len(pruned):
