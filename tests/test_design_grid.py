@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from gcnprune.data import dataset_info
-from gcnprune.design_grid import DESIGN_POINTS, DesignPoint, design_grid, design_profile, design_summary
+from gcnprune.design_grid import DESIGN_POINTS, DesignPoint, design_grid, design_profile, design_summary, grid_runs
 from gcnprune.experiments import make_config
 from gcnprune.grids import CHAPTERS, ORDER, TEACHING, TUTORIAL_RATES, chapter_grids
 from gcnprune.profiles import get_profile
@@ -71,6 +71,11 @@ def test_design_summary_groups_runs_by_point_with_their_costs():
     assert table.loc["hidden units ÷ 4", "parameters"] < table.loc["as the profile", "parameters"]
     assert table.loc["+ velocities", "input features"] > table.loc["as the profile", "input features"]
     assert table.loc["chunks ÷ 4", "multiply-adds"] < table.loc["as the profile", "multiply-adds"]
+    assert table["relative size"].iloc[0] == 1 and table["Δ accuracy (points)"].iloc[0] == 0
+    hidden = table.loc["hidden units ÷ 4"]
+    assert hidden["relative size"] == pytest.approx(hidden["parameters"] / table["parameters"].iloc[0])
+    other = pd.DataFrame({"run": ["0123456789abcdef"], "accuracy": [0.1]})  # a run of no point of the grid
+    assert len(grid_runs(grid, pd.concat([runs, other]))) == len(runs)
 
 
 def test_the_size_figure_draws_every_design_and_every_pruned_rate():

@@ -11,7 +11,7 @@ import torch
 
 from gcnprune.bench import gcn_macs
 from gcnprune.graphs import normalised_adjacency
-from gcnprune.layer_costs import PRODUCTS, kept_units, layer_costs
+from gcnprune.layer_costs import PRODUCTS, kept_units, layer_costs, pruning_patterns
 from gcnprune.masks import magnitude_mask, latent_weights
 from gcnprune.model import GCN, ModelConfig
 
@@ -54,3 +54,14 @@ def test_kept_units_counts_rows_and_columns_with_a_kept_weight():
     mask = magnitude_mask(latent_weights(gcn()), 0.9)
     units = kept_units(mask)
     assert (units["output units left"] <= units["output units"]).all()
+
+
+def test_pruning_patterns_set_global_and_per_layer_mp_side_by_side():
+    weights = latent_weights(gcn())
+    table = pruning_patterns(weights, 0.9)
+    for scope in ("global", "layer"):
+        mask = magnitude_mask(weights, 0.9, scope)
+        expected = kept_units(mask)
+        assert table[(f"MP, {scope}", "output units left")].tolist() == expected["output units left"].tolist()
+        assert table[(f"MP, {scope}", "weights kept (%)")].tolist() == pytest.approx(expected["weights kept (%)"].tolist())
+    assert table[("", "output units")].tolist() == [w.shape[0] for w in weights.values()]

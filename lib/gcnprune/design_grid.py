@@ -92,10 +92,20 @@ def design_grid(dataset: str, profile: str, folds: list[int], seeds: list[int]) 
     return DesignGrid(dataset, design_profile(profile), ("dense",), (0.0,), tuple(folds), tuple(seeds))
 
 
+def build_model(config: RunConfig, info: DatasetInfo) -> GCN:
+    """The network of ``config`` on the dataset of ``info``, at initialisation (the seed as it is)."""
+    return GCN(info.num_joints, config.features.signal_size(), info.num_classes, normalised_adjacency(info.adjacency()),
+               config.model)  # fmt: skip
+
+
+def grid_runs(grid: Grid, runs: pd.DataFrame, data_root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The rows of ``runs`` that belong to ``grid`` (by run hash)."""
+    return runs[runs["run"].isin({config.run_hash() for config in grid.configs(data_root)})]
+
+
 def design_costs(config: RunConfig, info: DatasetInfo) -> pd.Series:
     """Input size, parameters, prunable weights and multiply-adds per sequence of ``config``'s network."""
-    model = GCN(info.num_joints, config.features.signal_size(), info.num_classes,
-                normalised_adjacency(info.adjacency()), config.model)  # fmt: skip
+    model = build_model(config, info)
     costs = layer_costs(model)
     return pd.Series({"input features": config.features.signal_size(), "parameters": int(costs["parameters"].sum()),
                       "prunable weights": sum(layer.weight.numel() for layer in model.prunable_layers().values()),
@@ -106,7 +116,8 @@ def design_summary(grid: DesignGrid, runs: pd.DataFrame, info: DatasetInfo,
                    data_root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per design point, in the grid's order: its costs (:func:`design_costs`), test accuracy (%)
     mean and std over the folds and seeds of ``runs`` (the grid's runs), how many runs it has, and its
-    parameters and accuracy against the first point's (the profile's network)."""
+    "relative size" (its parameters over the first point's, the profile's network) and "Δ accuracy (points)"
+    (its accuracy less the first point's)."""
     points = grid.point_of(data_root)
     found = runs[runs["run"].isin(points)].assign(point=lambda t: t["run"].map(points))
     configs = {points[c.run_hash()]: c for c in grid.configs(data_root)}
@@ -116,6 +127,6 @@ def design_summary(grid: DesignGrid, runs: pd.DataFrame, info: DatasetInfo,
         rows.append({"design": point.name, **design_costs(configs[point.name], info),
                      "accuracy": accuracy.mean(), "std": accuracy.std(ddof=0), "runs": len(accuracy)})  # fmt: skip
     table = pd.DataFrame(rows).set_index("design")
-    table["parameters (× profile's)"] = table["parameters"] / table["parameters"].iloc[0]
+    table["relative size"] = table["parameters"] / table["parameters"].iloc[0]
     table["Δ accuracy (points)"] = table["accuracy"] - table["accuracy"].iloc[0]
     return table

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from .masks import magnitude_mask
 from .model import GCN
 
 PROJECTIONS = ("attention.query", "attention.key", "attention.value", "attention.adjacency_value")
@@ -71,3 +72,12 @@ def kept_units(masks: Mapping[str, torch.Tensor]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["layer", "weights kept (%)", "output units left", "output units",
                                         "input units left", "input units"])  # fmt: skip
     return table.set_index("layer")
+
+
+def pruning_patterns(weights: Mapping[str, torch.Tensor], rate: float) -> pd.DataFrame:
+    """:func:`kept_units` of global and of per-layer magnitude pruning of ``weights`` at ``rate``, side by
+    side (columns "MP, global" and "MP, layer"), with each layer's output units."""
+    patterns = {scope: kept_units(magnitude_mask(weights, rate, scope)) for scope in ("global", "layer")}
+    shown = ["weights kept (%)", "output units left"]
+    return pd.concat({f"MP, {scope}": units[shown] for scope, units in patterns.items()}
+                     | {"": patterns["global"][["output units"]]}, axis=1)  # fmt: skip
