@@ -9,15 +9,15 @@ def smoke(method: str, rate: float, method_config: dict | None = None, fold: int
 
 def record_training(monkeypatch) -> list[tuple[str, float]]:
     """Patch the runner so that every run actually trained appends (method, rate) to the returned list."""
-    from gcnprune import experiments
+    from gcnprune import runner
 
     calls: list[tuple[str, float]] = []
-    real = experiments._train
+    real = runner._train
 
     def counting(config, *args, **kwargs):
         out = real(config, *args, **kwargs)
         calls.append((config.method, config.rate))
         return out
 
-    monkeypatch.setattr(experiments, "_train", counting)
+    monkeypatch.setattr(runner, "_train", counting)
     return calls

@@ -12,6 +12,7 @@ from gcnprune.bench import (
     batch_of, bench_runs, compact_macs, compact_parameters, gcn_macs, median_latencies, minimal_macs, state_dict_bytes,
 )  # fmt: skip
 from gcnprune.cli import main
+from gcnprune.compact import load_compact
 from gcnprune.errors import UserError
 from gcnprune.experiments import run
 from gcnprune.export import compact_model
@@ -99,8 +100,11 @@ def test_bench_puts_each_run_beside_its_dense_one(runs, shared):
 
 def test_cli_bench_prints_the_table_and_writes_json(runs, shared, tmp_path, capsys):
     out = tmp_path / "bench.json"
+    models = tmp_path / "models"
     args = ["bench", runs["dense"], runs["tc"], "--results", str(shared), "--repeats", "2", "--warmup", "0", "--json", str(out)]
-    assert main(args) == 0
+    assert main([*args, "--models", str(models)]) == 0
+    assert sorted(p.name for p in models.iterdir()) == sorted(f"{runs[k]}.safetensors" for k in ("dense", "tc"))
+    assert load_compact(models / f"{runs['tc']}.safetensors").source["run"] == runs["tc"]
     printed = capsys.readouterr().out
     assert "limit×" in printed and f"wrote {out}" in printed
     record = json.loads(out.read_text())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import dead_pid
 
-from gcnprune import cli, experiments
+from gcnprune import cli, runner
 from gcnprune.errors import CacheError
 from gcnprune.experiments import audit_cache, load_run, prepare, run, stale_runs
 from smoke_runs import smoke
@@ -35,7 +35,7 @@ def results(trained, tmp_path) -> Path:
 
 
 def prepare_only(config, results, data_root, progress):
-    """In place of ``experiments._train``: read what the run starts from (its parent's metrics and
+    """In place of ``runner._train``: read what the run starts from (its parent's metrics and
     weights), and fail if that succeeds, since the run would then train on top of a damaged folder."""
     prepare(config, results, data_root, progress)
     pytest.fail("trained on top of a damaged run folder")
@@ -76,7 +76,7 @@ def test_damage_is_named_listed_and_repaired(results, capsys, monkeypatch, kind)
     folder = results / DENSE.run_hash()
     damage(folder)
     with monkeypatch.context() as patch:
-        patch.setattr(experiments, "_train", prepare_only)
+        patch.setattr(runner, "_train", prepare_only)
         with pytest.raises(CacheError) as info:
             run(smoke("magnitude", 0.5), results)
         message = str(info.value)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import dead_pid
 
-from gcnprune import book, cli, experiments
+from gcnprune import book, cli, runner
 from gcnprune.errors import UserError
 from gcnprune.pids import Busy, pid_lock
 
@@ -26,7 +26,7 @@ def no_training(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("a run was trained before the refusal")
 
-    monkeypatch.setattr(experiments, "_train", refuse)
+    monkeypatch.setattr(runner, "_train", refuse)
 
 
 def refused(capsys, main: Main, argv: Sequence[str]) -> str:

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import torch
 
-from gcnprune import __version__, experiments, repo
+from gcnprune import __version__, experiments, repo, runner
 from gcnprune.cli import _folds, main
 from gcnprune.experiments import (
-    Grid, RunConfig, accuracy_table, load_run, make_config, parent_weights, run, run_grid, summarise,
+    Grid, RunConfig, Variant, accuracy_table, load_run, make_config, parent_weights, run, run_grid, summarise,
 )  # fmt: skip
 from gcnprune.masks import get_mask
 from gcnprune.methods import METHODS, PruningMethod, get_method, register
@@ -75,7 +75,7 @@ def test_second_run_comes_from_the_cache(results_dir, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a cached run was trained again")
 
-    monkeypatch.setattr(experiments, "_train", fail)
+    monkeypatch.setattr(runner, "_train", fail)
     assert run(config, results_dir) == first
     with pytest.raises(AssertionError, match="trained again"):
         run(smoke(seed=1), results_dir)  # a different run is not in the cache
@@ -329,7 +329,7 @@ def test_run_grid_one_row_per_config_and_tables(results_dir):
         raise AssertionError("trained again")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(experiments, "_train", fail)
+        mp.setattr(runner, "_train", fail)
         again = run_grid(grid, results_dir, jobs=1, progress=False)
     pd.testing.assert_frame_equal(again, runs)
 
@@ -342,6 +342,7 @@ def test_summarise_mean_and_std_over_folds():
             "fold": [0, 1, 2, 0, 1, 0, 1],
             "accuracy": [0.5, 0.6, 0.7, 0.4, 0.8, 0.3, 0.3],
             "achieved_rate": [0.0] * 3 + [0.5, 0.5, 0.9, 0.9],
+            "variant": [Variant("dense")] * 3 + [Variant("magnitude")] * 4,
         }
     )
     s = summarise(runs).set_index(["method", "rate"])
@@ -409,7 +410,7 @@ def test_get_method_defaults_and_hyperparameters():
     assert isinstance(get_method("dense").config, NoConfig)
     assert get_method("magnitude").config == MagnitudeConfig("global")
     assert get_method("magnitude", {"scope": "layer"}).config.scope == "layer"
-    assert METHODS["magnitude"].pretrained and not METHODS["dense"].pretrained
+    assert METHODS["magnitude"].parent_method == "dense" and METHODS["dense"].parent_method is None
 
 
 @pytest.mark.parametrize("name, config", [("magnitude", {"sparsity": 0.5}), ("dense", {"epochs": 3})])

@@ -69,7 +69,7 @@ def test_l1_is_the_identity_on_the_unit_interval_and_none_is_zero():
 @pytest.mark.parametrize("method,potential", list(BUDGET_METHODS.items()))
 def test_each_budget_method_uses_its_potential(method, potential):
     cls = type(get_method(method))
-    assert issubclass(cls, BudgetConstrained) and cls.pretrained
+    assert issubclass(cls, BudgetConstrained) and cls.parent_method == "dense"
     assert POTENTIALS[cls.potential] is potential
 
 

@@ -23,8 +23,8 @@ def fitted(config, results):
     return get_mask(model), latent_weights(model)
 
 
-def test_random_is_registered_as_a_pretrained_grid_method():
-    assert METHODS["random"].pretrained and not METHODS["random"].internal
+def test_random_is_registered_as_a_grid_method_starting_from_dense():
+    assert METHODS["random"].parent_method == "dense" and not METHODS["random"].internal
 
 
 @pytest.mark.parametrize("rate", [0.5, 0.9, 0.98])

@@ -24,8 +24,8 @@ def fitted(config, results):
     return model
 
 
-def test_snip_is_registered_as_a_pretrained_grid_method():
-    assert METHODS["snip"].pretrained and not METHODS["snip"].internal
+def test_snip_is_registered_as_a_grid_method_starting_from_dense():
+    assert METHODS["snip"].parent_method == "dense" and not METHODS["snip"].internal
     assert get_method("snip", {"scope": "layer"}).config.scope == "layer"
     with pytest.raises(ValueError, match="scope"):
         get_method("snip", {"scope": "row"})

@@ -27,7 +27,8 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -38,10 +39,11 @@ from torch.nn.utils import parametrize
 from . import __version__
 from .compact import CompactGCN
 from .errors import UserError
-from .experiments import DEFAULT_RESULTS, load_run
+from .cache import load_run
 from .export import export_run, run_config, structure_summary
 from .metrics import sparsity
 from .model import GCN
+from .repo import DEFAULT_RESULTS
 from .tensor_file import matrix_format
 
 BATCHES = (1, 64)
@@ -168,7 +170,7 @@ def measurement(network: GCN | CompactGCN, latency: dict[int, float]) -> Measure
 def dense_reference(run_hash: str, results: str | os.PathLike[str]) -> str:
     """The hash of the dense run that ``run_hash``'s figures are divided by (same data, fold, seed, widths)."""
     config = run_config(run_hash, results)
-    dense = replace(config, method="dense", rate=0.0, method_config={})
+    dense = config.with_method("dense")
     if load_run(dense, results) is None:
         raise UserError(f"run {run_hash} has no dense run {dense.run_hash()} in {results} to compare with; "
                         "run the dense method for its fold and seed first (gcnprune grid --methods dense)")  # fmt: skip
@@ -176,18 +178,23 @@ def dense_reference(run_hash: str, results: str | os.PathLike[str]) -> str:
 
 
 def bench_runs(run_hashes: Sequence[str], results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-               repeats: int = 200, warmup: int = 20, progress: bool = False) -> pd.DataFrame:
+               repeats: int = 200, warmup: int = 20, progress: bool = False,
+               models: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per run and format, each figure beside its dense run's as a ratio (dense / this: how many
     times smaller or faster), and the physical limit dense / minimal multiply-adds (:func:`minimal_macs`).
 
     Every run is exported (:func:`~gcnprune.export.export_run`: recomputed, its compact model's logits
-    checked). Each run's networks are timed in turns with its dense run's (:func:`median_latencies`), so
+    checked), its file written to ``models/<hash>.safetensors`` when ``models`` is a folder. Each run's networks are timed in turns with its dense run's (:func:`median_latencies`), so
     each latency ratio compares times taken under the same load; ``dense_latency_*`` record those times.
     """
     if not run_hashes:
         raise UserError("give at least one run hash to benchmark")
     references = {h: dense_reference(h, results) for h in run_hashes}
-    exports = {h: export_run(h, results, data_root, progress=progress) for h in dict.fromkeys([*references.values(), *run_hashes])}
+    folder = None if models is None else Path(models)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    exports = {h: export_run(h, results, data_root, folder and folder / f"{h}.safetensors", progress)
+               for h in dict.fromkeys([*references.values(), *run_hashes])}
     rows = []
     for h in run_hashes:
         export, dense = exports[h], exports[references[h]]
@@ -227,9 +234,9 @@ def bench_record(table: pd.DataFrame, repeats: int, warmup: int) -> dict[str, An
     return {"machine": machine(), "repeats": repeats, "warmup": warmup, "runs": rows}
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """The benchmark as text: counts, bytes and latencies (µs) with their ratios to dense (×)."""
-    out = pd.DataFrame({
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The benchmark for reading: counts, bytes and latencies (µs) with their ratios to dense (×)."""
+    return pd.DataFrame({
         "run": table["run"], "method": table["method"], "rate": table["rate"], "format": table["format"],
         "acc %": (100 * table["accuracy"]).round(1),
         "params": table["parameters"], "params×": table["parameters_ratio"].round(1),
@@ -239,4 +246,8 @@ def format_table(table: pd.DataFrame) -> str:
         "b64 µs": (1e6 * table["latency_64"]).round(1), "b64×": table["latency_64_ratio"].round(2),
         "limit×": table["macs_limit_ratio"].round(1),
     })  # fmt: skip
-    return out.to_string(index=False)
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """:func:`display_table` as text."""
+    return display_table(table).to_string(index=False)

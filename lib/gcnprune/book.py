@@ -463,7 +463,7 @@ def check_options(dataset: str, profile: str | None, jobs: int, results: str | o
     """Refuse, before any notebook runs, an unknown dataset or profile, ``jobs`` below 1, or a results
     path that is not a writable folder (each would otherwise fail inside a notebook, or after training)."""
     from .data import DATASETS
-    from .experiments import check_results
+    from .cache import check_results
     from .profiles import get_profile
 
     if dataset not in DATASETS:

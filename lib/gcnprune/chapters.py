@@ -20,7 +20,11 @@ import pandas as pd
 
 from .data import DatasetInfo, data_folder, dataset_info
 from .errors import UserError
-from .experiments import DEFAULT_RESULTS, Grid, RunConfig, cached_runs, label, run_configs
+from .grid import Grid
+from .repo import DEFAULT_RESULTS
+from .run_config import RunConfig
+from .runner import cached_runs, run_configs
+from .variants import label
 from .grids import chapter_grids
 from .profiles import default_profile, get_profile
 
@@ -100,7 +104,7 @@ def collect_runs(configs: Iterable[RunConfig], missing: MissingRuns, what: str, 
                  jobs: int = 1) -> tuple[pd.DataFrame, list[RunConfig]]:
     """The runs of ``configs``, one row each (configuration and metrics), and the configurations left
     out. ``missing`` says what to do with runs that are not cached: ``train`` them (parents first, see
-    :func:`~gcnprune.experiments.run_configs`); ``require`` them, reading the cache only and raising
+    :func:`~gcnprune.runner.run_configs`); ``require`` them, reading the cache only and raising
     :class:`MissingRunsError` that names them (``what`` says whose runs they are); or ``omit`` them,
     reading the cache only and returning them beside the table."""
     if missing not in get_args(MissingRuns):
@@ -120,7 +124,7 @@ class ChapterRuns:
     """What :func:`chapter_runs` gives a chapter: the facts of the build's dataset (no files needed),
     the folds (0-based) and seeds, each chapter's grids, their runs' configurations (each once, in the
     grids' order), the runs found or trained (one row each), those left out, what was done with runs
-    missing from the cache, for each method (with its variant, as :func:`~gcnprune.experiments.label`
+    missing from the cache, for each method (with its variant, as :func:`~gcnprune.variants.label`
     names it) the chapters whose grids run it, and the run cache read."""
 
     info: DatasetInfo

@@ -20,7 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UserError
-from .experiments import DEFAULT_RESULTS, Grid, accuracy_table, audit_cache, check_results, run_grid, summarise
+from .cache import audit_cache, check_results
+from .grid import Grid, run_grid
+from .repo import DEFAULT_RESULTS
+from .tables import accuracy_table, summarise
 from .methods import grid_methods
 from .profiles import PROFILES, default_profile
 
@@ -189,7 +192,7 @@ def _bench(args: argparse.Namespace) -> int:
     check_results(args.results, writing=False)
     if args.repeats < 1 or args.warmup < 0:
         raise UserError(f"--repeats must be at least 1 and --warmup at least 0, got {args.repeats} and {args.warmup}")
-    table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, progress=args.progress)
+    table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, args.progress, args.models)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(format_table(table))
     print("\n× = dense / this (times smaller or faster); limit× = dense / minimal multiply-adds; latencies are "
@@ -235,6 +238,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", default="bench.json", help="where to write the figures (default: bench.json)")
     bench.add_argument("--repeats", type=int, default=200, help="timed calls per network and batch (default: 200)")
     bench.add_argument("--warmup", type=int, default=20, help="untimed calls first (default: 20)")
+    bench.add_argument("--models", default=None, metavar="DIR",
+                       help="also write each run's compact model to DIR/<run>.safetensors")
     for command in (export, bench):
         command.add_argument("--results", default=str(DEFAULT_RESULTS))
         command.add_argument("--data", default=None, help="the dataset's folder, to recompute runs without saved weights")

@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from .data import DatasetInfo
-from .experiments import Grid, RunConfig
+from .grid import Grid
+from .run_config import RunConfig
 from .graphs import normalised_adjacency
 from .layer_costs import layer_costs
 from .model import GCN

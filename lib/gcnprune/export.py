@@ -38,8 +38,11 @@ from torch import nn
 
 from .compact import CompactGCN, CompactShape
 from .errors import UserError
-from .experiments import DEFAULT_RESULTS, RUN_FOLDER, RunConfig, _prepare, load_run, parent_weights, train_run
+from .cache import RUN_FOLDER, load_run
 from .model import GCN
+from .repo import DEFAULT_RESULTS
+from .run_config import RunConfig
+from .runner import _prepare, parent_weights, train_run
 from .train import Trainer
 
 LOGIT_TOLERANCE = 1e-5  # the largest |compact − masked| logit difference an export accepts, relative to logits above 1
@@ -206,9 +209,9 @@ def trained_model(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_R
                   progress: bool = False) -> tuple[GCN, Trainer]:
     """A cached run's trained model and the trainer holding its fold's data.
 
-    A dense run loads its saved weights (``model.pt``; :func:`~gcnprune.experiments.parent_weights` trains
-    them again where they are missing). Pruned runs save no weights, so the run is trained again from its
-    parent's (:func:`~gcnprune.experiments.train_run`), which is bit-reproducible on the machine that ran
+    A run trained from scratch (the dense network's) loads its saved weights (``model.pt``;
+    :func:`~gcnprune.runner.parent_weights` trains them again where they are missing). Pruned runs save no
+    weights, so the run is trained again from its parent's (:func:`~gcnprune.runner.train_run`), which is bit-reproducible on the machine that ran
     it. Either way the model's accuracy must equal the one ``metrics.json`` records, else a UserError
     says the weights are not the run's.
     """
@@ -216,7 +219,7 @@ def trained_model(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_R
     cached = load_run(config, results)
     if cached is None:
         raise UserError(f"run {config.run_hash()} is not in {results}; run it first (gcnprune grid)")
-    if config.method == "dense":
+    if config.parent() is None:
         state = parent_weights(config, results, data_root, progress)
         model, trainer = _prepare(config, data_root, progress)
         model.load_state_dict(state)

@@ -603,6 +603,40 @@ def results_table(summary: pd.DataFrame, expected_runs: int, methods: Sequence[s
     return table.fillna("")
 
 
+# ----------------------------------------------------------------------------- what pruning buys
+
+
+def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("bytes", "bytes on disk"),
+                     ("latency_64", "latency at batch 64 (ms, one thread)"))) -> Figure:  # fmt: skip
+    """Accuracy against each cost (log scale), one panel a cost: each method's compact models joined
+    across rates (labelled with the rate), the dense network a black star. ``bench`` holds
+    :func:`gcnprune.bench.bench_runs` rows (columns method, rate, format, accuracy and the costs)."""
+    fig = Figure(figsize=(10.5, 4.2), layout="constrained", dpi=DPI)
+    axes = fig.subplots(1, len(costs), squeeze=False)[0]
+    compact = bench[bench["format"] == "compact"]
+    scale = {"latency_1": 1e3, "latency_64": 1e3}
+    for ax, (cost, label) in zip(axes, costs):
+        for method, rows in compact.groupby("method", sort=False):
+            rows = rows.sort_values("rate")
+            x, y = rows[cost] * scale.get(cost, 1), 100 * rows["accuracy"]
+            if method == "dense":
+                ax.scatter(x, y, marker="*", s=160, color="black", zorder=3, label="dense")
+                continue
+            colour, marker = method_style(method)
+            ax.plot(x, y, color=colour, marker=marker, linewidth=1.5, label=method)
+            for xi, yi, rate in zip(x, y, rows["rate"]):
+                ax.annotate(f"{rate:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{label} (log scale)")
+        ax.set_ylabel("accuracy (%)")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc="lower right", fontsize=8)
+    return fig
+
+
+# ----------------------------------------------------------------------------- design against pruning
+
+
 # One (colour, marker) per design point after the first (the profile's network, drawn black)
 DESIGN_STYLES = [("tab:blue", "s"), ("tab:orange", "^"), ("tab:green", "D"), ("tab:purple", "v"), ("tab:brown", "P"),
                  ("tab:pink", "X"), ("tab:olive", "*"), ("tab:cyan", "<")]  # fmt: skip

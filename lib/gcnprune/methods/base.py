@@ -8,17 +8,14 @@ import numbers
 import types
 import typing
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Union
 
 import torch
 
 from ..errors import UserError
 from ..model import GCN
 from ..train import Trainer
-
-if TYPE_CHECKING:
-    from ..experiments import RunConfig
 
 METHODS: dict[str, type[PruningMethod]] = {}
 
@@ -33,24 +30,26 @@ class PruningMethod(ABC):
 
     ``Config`` is the typed dataclass of the method's hyperparameters (every field enters the run
     hash); ``version`` is the implementation's version, which enters the hash too, so the cache never
-    mixes runs of older code with current ones; ``pretrained`` methods start from the trained dense model of the same fold and seed, and
-    ``keeps_weights`` methods store their trained model for runs that start from it; an ``internal``
-    method only trains another method's parent run (it is not offered as a grid's method).
+    mixes runs of older code with current ones. A run starts from the trained weights of its parent run,
+    declared as data: the run of method ``parent_method`` (None: trained from scratch) at rate 0 on the
+    same data, fold and seed, with this run's hyperparameters if ``parent_shares_config``, else the
+    parent's defaults (:meth:`gcnprune.run_config.RunConfig.parent` builds it). ``keeps_weights``
+    methods store their trained model for runs that start from it; a ``rate_zero_only`` method runs at
+    rate 0 alone (it prunes nothing, or trains for every rate at once); an ``internal`` method only
+    trains another method's parent run (it is not offered as a grid's method).
     """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1  # implementation version: bump whenever ``fit`` computes something different
     Config: ClassVar[type] = NoConfig
-    pretrained: ClassVar[bool] = False
+    parent_method: ClassVar[str | None] = None
+    parent_shares_config: ClassVar[bool] = False
+    rate_zero_only: ClassVar[bool] = False
     keeps_weights: ClassVar[bool] = False
     internal: ClassVar[bool] = False
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.Config()
-
-    def parent(self, config: RunConfig) -> RunConfig | None:
-        """The run whose trained weights this run starts from (the dense run for pretrained methods)."""
-        return replace(config, method="dense", rate=0.0, method_config={}) if self.pretrained else None
 
     def restore(self, model: GCN, state: dict[str, torch.Tensor]) -> None:
         """Load the parent run's weights into a freshly built ``model``."""
@@ -62,9 +61,11 @@ class PruningMethod(ABC):
 
 
 def register(cls: type[PruningMethod]) -> type[PruningMethod]:
-    """Class decorator adding a method to :data:`METHODS` under its ``name``."""
+    """Class decorator adding a method to :data:`METHODS` under its ``name`` (after its parent method)."""
     if cls.name in METHODS:
         raise ValueError(f"a pruning method named {cls.name!r} is already registered")
+    if cls.parent_method is not None and cls.parent_method not in METHODS:
+        raise ValueError(f"{cls.name} starts from {cls.parent_method!r}, which is not registered; register it first")
     METHODS[cls.name] = cls
     return cls
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
@@ -26,6 +27,33 @@ from .annealing import Annealing, GradualRate
 SATURATION = 10.0  # the bracket's ends put every mask at or beyond σ(∓10), i.e. within 5e-5 of 0 or 1
 TOLERANCE = 1e-7  # on the masks' mean: far below one weight in 1/n of any network here
 ITERATIONS = 100  # at most; the Illinois method typically needs under 20
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """The options of budget-constrained threshold masks that PFM and TC share (each adds its own): λ =
+    ``budget_weight``, the weight of the budget term on the masks without offset; one threshold per
+    ``network`` or per ``layer`` (the budget then holds per layer too); the temperature rises geometrically
+    from ``temperature_start`` to ``temperature_end``; the scheduled rate reaches the target at progress
+    p₀ = ``rate_ramp``."""
+
+    budget_weight: float = 1000.0
+    threshold: Literal["network", "layer"] = "layer"
+    temperature_start: float = 1.0
+    temperature_end: float = 200.0
+    rate_ramp: float = 0.6
+
+    def __post_init__(self) -> None:
+        if not self.budget_weight >= 0:
+            raise ValueError(f"budget_weight must be non-negative, got {self.budget_weight}")
+        if self.threshold not in ("network", "layer"):
+            raise ValueError(f"threshold must be 'network' or 'layer', got {self.threshold!r}")
+        self.annealing()
+        GradualRate(0.0, self.rate_ramp)
+
+    def annealing(self) -> Annealing:
+        """The temperature schedule T(p)."""
+        return Annealing(self.temperature_start, self.temperature_end)
 
 
 def flat(masks: Mapping[str, torch.Tensor]) -> torch.Tensor:

@@ -14,6 +14,7 @@ class Dense(PruningMethod):
     """Train every weight for ``epochs``; the reference every pruned network is compared with."""
 
     name = "dense"
+    rate_zero_only = True
     keeps_weights = True
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:

@@ -28,7 +28,7 @@ class Magnitude(PruningMethod):
 
     name = "magnitude"
     Config = MagnitudeConfig
-    pretrained = True
+    parent_method = "dense"
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         set_mask(model, magnitude_mask(latent_weights(model), rate, self.config.scope))

@@ -12,8 +12,8 @@ recalibrate). The single-rate case is PMP. Training is the ``multi_rate_train`` 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,9 +23,6 @@ from ..model import GCN
 from ..train import Trainer
 from .base import PruningMethod, register
 from .probabilistic import ProbabilisticConfig, attach_band_stop, evaluate_at, priors_of, train_probabilistic
-
-if TYPE_CHECKING:
-    from ..experiments import RunConfig
 
 CURVE_RATES = tuple(np.round(np.concatenate([np.arange(0.5, 0.95, 0.025), np.arange(0.95, 0.996, 0.005)]), 4).tolist())
 
@@ -61,7 +58,8 @@ class MultiRateTraining(PruningMethod):
     name = "multi_rate_train"
     version = 2  # 2: PMP's new defaults (the prior's threshold, the quantile alignment)
     Config = MultiRateConfig
-    pretrained = True
+    parent_method = "dense"
+    rate_zero_only = True
     keeps_weights = True
     internal = True  # trained as the parent of the multi_rate runs, which a grid names instead
 
@@ -91,9 +89,8 @@ class MultiRate(PruningMethod):
     name = "multi_rate"
     version = 2  # 2: PMP's new defaults (the prior's threshold, the quantile alignment)
     Config = MultiRateConfig
-
-    def parent(self, config: RunConfig) -> RunConfig:
-        return replace(config, method="multi_rate_train", rate=0.0)
+    parent_method = "multi_rate_train"
+    parent_shares_config = True  # the training run of the same settings serves every rate
 
     def restore(self, model: GCN, state: dict[str, torch.Tensor]) -> None:
         attach_band_stop(model, torch.tensor(self.config.temperature_end))

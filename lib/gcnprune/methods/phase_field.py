@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -38,9 +38,8 @@ from torch import nn
 from ..masks import Mask, MaskParametrization, attach, latent_weights, magnitude_mask, parametrizations, set_mask, soft_masks
 from ..model import GCN
 from ..train import Trainer, cross_entropy
-from .annealing import Annealing, GradualRate
 from .base import PruningMethod, register
-from .budget import ExactBudget, flat, threshold_masks
+from .budget import BudgetConfig, ExactBudget, flat, threshold_masks
 from .regularizers import POTENTIALS
 
 HISTOGRAM_AT = (0.05, 0.5, 0.95)  # training progress at which mask histograms are recorded
@@ -71,30 +70,15 @@ class ThresholdMask(MaskParametrization):
 
 
 @dataclass(frozen=True)
-class PhaseFieldConfig:
-    """λ = ``budget_weight`` (on the masks without offset), μ = ``potential_weight``; one threshold per
-    ``network`` or per ``layer``; the temperature rises geometrically from ``temperature_start`` to
-    ``temperature_end``; the scheduled rate reaches the target at progress p₀ = ``rate_ramp``."""
+class PhaseFieldConfig(BudgetConfig):
+    """The budget's options (:class:`.budget.BudgetConfig`), and μ = ``potential_weight``."""
 
-    budget_weight: float = 1000.0
     potential_weight: float = 5.0
-    threshold: Literal["network", "layer"] = "layer"
-    temperature_start: float = 1.0
-    temperature_end: float = 200.0
-    rate_ramp: float = 0.6
 
     def __post_init__(self) -> None:
-        if not (self.budget_weight >= 0 and self.potential_weight >= 0):
-            raise ValueError("budget_weight and potential_weight must be non-negative")
-        check_schedules(self.threshold, self.temperature_start, self.temperature_end, self.rate_ramp)
-
-
-def check_schedules(threshold: str, temperature_start: float, temperature_end: float, rate_ramp: float) -> None:
-    """Validate the options PFM and TC share: threshold scope, temperature and rate schedules."""
-    if threshold not in ("network", "layer"):
-        raise ValueError(f"threshold must be 'network' or 'layer', got {threshold!r}")
-    Annealing(temperature_start, temperature_end)
-    GradualRate(0.0, rate_ramp)
+        super().__post_init__()
+        if not self.potential_weight >= 0:
+            raise ValueError(f"potential_weight must be non-negative, got {self.potential_weight}")
 
 
 def _quantile(values: torch.Tensor, rate: float) -> float:
@@ -135,11 +119,10 @@ def layer_sizes(model: GCN) -> dict[str, int]:
     return {name: w.numel() for name, w in latent_weights(model).items()}
 
 
-def create_budget(model: GCN, rate: float, scope: str, temperature_start: float, temperature_end: float,
-                  rate_ramp: float) -> ExactBudget:
+def create_budget(model: GCN, rate: float, config: BudgetConfig) -> ExactBudget:
     """The exact budget of a PFM or TC run: per layer for ``layer`` thresholds, over the network otherwise."""
-    return ExactBudget.create(Annealing(temperature_start, temperature_end), rate, rate_ramp, layer_sizes(model),
-                              per_layer=scope == "layer")  # fmt: skip
+    return ExactBudget.create(config.annealing(), rate, config.rate_ramp, layer_sizes(model),
+                              per_layer=config.threshold == "layer")  # fmt: skip
 
 
 def raw_margins(model: GCN) -> OrderedDict[str, torch.Tensor]:
@@ -181,11 +164,11 @@ class BudgetConstrained(PruningMethod):
     potential: ClassVar[str]
     version: ClassVar[int] = 2  # 2: the budget is an exact constraint on a gradual rate schedule
     Config = PhaseFieldConfig
-    pretrained = True
+    parent_method = "dense"
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
-        budget = create_budget(model, rate, c.threshold, c.temperature_start, c.temperature_end, c.rate_ramp)
+        budget = create_budget(model, rate, c)
         attach_thresholds(model, rate, c.threshold, budget)
         potential = POTENTIALS[self.potential]
         histograms: dict[str, list[int]] = {}

@@ -192,7 +192,7 @@ class Probabilistic(PruningMethod):
     name = "probabilistic"
     version = 2  # 2: the prior's threshold and the quantile alignment by default
     Config = ProbabilisticConfig
-    pretrained = True
+    parent_method = "dense"
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         extra = train_probabilistic(model, trainer, self.config, [rate], [1.0], False, self.name)

@@ -22,7 +22,7 @@ class RandomPruning(PruningMethod):
     """Keep a uniformly random set of exactly c weights of the trained dense model, then fine-tune."""
 
     name = "random"
-    pretrained = True
+    parent_method = "dense"
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         scores = {name: torch.rand(w.shape, generator=trainer.generator) for name, w in latent_weights(model).items()}

@@ -49,7 +49,7 @@ class Snip(PruningMethod):
 
     name = "snip"
     Config = SnipConfig
-    pretrained = True  # start from the trained dense model of the same fold and seed
+    parent_method = "dense"  # start from the trained dense model of the same fold and seed
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         set_mask(model, magnitude_mask(connection_sensitivity(model, trainer), rate, self.config.scope))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import torch
 
@@ -30,9 +30,9 @@ from ..model import GCN
 from ..train import Trainer, cross_entropy
 from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fraction, layer_shapes, smooth_step
 from .base import PruningMethod, register
-from .budget import flat
+from .budget import BudgetConfig, flat
 from .phase_field import (
-    ThresholdMask, attach_thresholds, check_schedules, create_budget, margins, mask_statistics, raw_margins,
+    ThresholdMask, attach_thresholds, create_budget, margins, mask_statistics, raw_margins,
 )  # fmt: skip
 
 
@@ -48,23 +48,17 @@ class ConsistentThresholdMask(ThresholdMask):
 
 
 @dataclass(frozen=True)
-class TopologicalConfig:
-    """λ = ``budget_weight`` (on the consistent masks without offset); κ = ``kappa``, the sharpness of
-    the surrogate step in the supervisory passes; thresholds per ``layer`` or one per ``network``, as in
-    PFM; the temperature rises geometrically from ``temperature_start`` to ``temperature_end``; the
-    scheduled rate reaches the target at progress p₀ = ``rate_ramp``."""
+class TopologicalConfig(BudgetConfig):
+    """The budget's options as in PFM (:class:`.budget.BudgetConfig`; the budget term on the consistent
+    masks without offset), and κ = ``kappa``, the sharpness of the surrogate step in the supervisory passes."""
 
-    budget_weight: float = 1000.0
-    kappa: float = 10.0
-    threshold: Literal["network", "layer"] = "layer"
-    temperature_start: float = 1.0
     temperature_end: float = 1000.0  # higher than PFM's: the smooth passes add up the masks' sigmoid tails
-    rate_ramp: float = 0.6
+    kappa: float = 10.0
 
     def __post_init__(self) -> None:
-        if not (self.budget_weight >= 0 and self.kappa > 0):
-            raise ValueError("budget_weight must be non-negative and kappa positive")
-        check_schedules(self.threshold, self.temperature_start, self.temperature_end, self.rate_ramp)
+        super().__post_init__()
+        if not self.kappa > 0:
+            raise ValueError(f"kappa must be positive, got {self.kappa}")
 
 
 def consistent_soft_masks(model: GCN, kappa: float, offset: torch.Tensor | float | None = None) -> Mapping[str, torch.Tensor]:
@@ -82,11 +76,11 @@ class Topological(PruningMethod):
     name = "topological"
     version: ClassVar[int] = 2  # 2: the budget is an exact constraint on the consistent masks, on a gradual schedule
     Config = TopologicalConfig
-    pretrained = True
+    parent_method = "dense"
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
-        budget = create_budget(model, rate, c.threshold, c.temperature_start, c.temperature_end, c.rate_ramp)
+        budget = create_budget(model, rate, c)
         count = budget.count
         attach_thresholds(model, rate, c.threshold, budget, ConsistentThresholdMask)
         keep = kept_count(count, rate)

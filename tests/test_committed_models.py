@@ -1,0 +1,108 @@
+"""The committed compact SBU models and their benchmark (models/sbu/): complete, loadable with torch alone,
+traced to current committed runs, and read into the chapter's facts correctly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import torch
+
+from gcnprune.committed_models import MODELS_DIR, bench_facts, load_model, model_path, read_bench, unit_table
+from gcnprune.errors import UserError
+from gcnprune.experiments import DEFAULT_RESULTS, RunConfig
+from gcnprune.grids import BENCH_METHODS, BENCH_RATES, bench_grid
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return read_bench()
+
+
+def test_the_benchmark_covers_its_grid_with_a_model_file_each(bench):
+    table, record = bench
+    pruned = table[table["method"] != "dense"]
+    assert set(zip(pruned["method"], pruned["rate"])) == {(m, r) for m in BENCH_METHODS for r in BENCH_RATES}
+    grid = bench_grid()
+    assert set(table["fold"]) == set(grid.folds) and set(table["seed"]) == set(grid.seeds)
+    assert set(table[table["method"] == "dense"]["format"]) == {"dense", "compact"}
+    assert set(pruned["format"]) == {"masked", "compact"}
+    assert record["machine"]["threads"] == 1 and record["repeats"] >= 1
+    for run in table["run"].unique():
+        assert model_path(run).is_file()
+    assert sorted(p.stem for p in MODELS_DIR.glob("*.safetensors")) == sorted(table["run"].unique())
+
+
+def test_every_benchmarked_run_is_a_current_committed_run_with_the_same_accuracy(bench):
+    table, _ = bench
+    for row in table.drop_duplicates("run").itertuples():
+        folder = DEFAULT_RESULTS / row.run
+        config = RunConfig.from_resolved(json.loads((folder / "config.json").read_text()))
+        assert config.run_hash() == row.run
+        assert (config.method, config.rate, config.fold) == (row.method, row.rate, row.fold)
+        assert json.loads((folder / "metrics.json").read_text())["accuracy"] == row.accuracy
+
+
+def test_each_compact_model_loads_and_says_where_it_came_from(bench):
+    table, _ = bench
+    for row in table[table["format"] == "compact"].itertuples():
+        model = load_model(row.run)
+        assert model.source["run"] == row.run and model.source["accuracy"] == row.accuracy
+        with torch.no_grad():
+            logits = model(torch.randn(2, model.shape.joints, model.shape.in_features))
+        assert logits.shape == (2, model.shape.classes) and torch.isfinite(logits).all()
+
+
+def test_the_compact_models_load_with_torch_alone(bench):
+    table, _ = bench
+    path = model_path(table[table["format"] == "compact"]["run"].iloc[-1])
+    code = ("import sys; from gcnprune.compact import load_compact; m = load_compact(sys.argv[1]); "
+            "assert not any(k.startswith('gcnprune.') and k not in ('gcnprune.compact', 'gcnprune.tensor_file') "
+            "for k in sys.modules if k != 'gcnprune'), sorted(sys.modules); print(m.shape.classes)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "8"
+
+
+def test_the_unit_table_counts_kept_units_of_every_model(bench):
+    table, _ = bench
+    units = unit_table(table)
+    assert list(units.columns)[0] == "dense" and len(units.columns) == table["run"].nunique()
+    dense = units["dense"]
+    assert all(kept == total for kept, total in (v.split(" / ") for v in dense))  # dense keeps everything
+
+
+def _row(method, rate, fmt, **values):
+    base = {"method": method, "rate": rate, "format": fmt, "bytes_ratio": 1.0, "latency_64_ratio": 1.0,
+            "latency_1_ratio": 1.0, "macs_limit_ratio": 1.0, "macs_ratio": 1.0}  # fmt: skip
+    return {**base, **values}
+
+
+def test_bench_facts_on_a_hand_made_table():
+    table = pd.DataFrame([
+        _row("dense", 0.0, "compact"),
+        _row("magnitude", 0.99, "masked", latency_64_ratio=0.9, latency_1_ratio=0.7),
+        _row("magnitude", 0.99, "compact", bytes_ratio=65.6, latency_64_ratio=1.5, latency_1_ratio=1.2,
+             macs_limit_ratio=10.2, macs_ratio=8.9),
+        _row("topological", 0.99, "masked", latency_64_ratio=1.0, latency_1_ratio=0.7),
+        _row("topological", 0.99, "compact", bytes_ratio=50.4, latency_64_ratio=1.84, latency_1_ratio=1.32,
+             macs_limit_ratio=21.4, macs_ratio=10.4),
+        _row("topological", 0.9, "compact", bytes_ratio=5.0, latency_64_ratio=9.0),
+    ])  # fmt: skip
+    record = {"machine": {"processor": "cpu", "torch": "2.13.0", "load_average": [0.25, 0, 0]}, "repeats": 200}
+    facts = bench_facts(table, record)
+    assert facts["pb_bytes"] == "50.4–65.6×" and facts["pb_b64"] == "1.50–1.84×" and facts["pb_b1"] == "1.20–1.32×"
+    assert facts["pb_limit"] == "10.2–21.4×" and facts["pb_macs"] == "8.9–10.4×"
+    assert facts["pb_best"] == "topological (1.84×)"  # the 0.9 row is another rate
+    assert facts["pb_masked_b64"] == "0.90–1.00×" and facts["pb_masked_b1"] == "0.70×"
+    assert "load average 0.25" in facts["pb_machine"] and "200 calls" in facts["pb_machine"]
+
+
+def test_missing_benchmark_and_model_are_errors_naming_the_fix(tmp_path):
+    with pytest.raises(UserError, match="scripts/bench_models.py"):
+        read_bench(tmp_path)
+    (tmp_path / "0123456789abcdef.safetensors").write_bytes(b"")
+    with pytest.raises(UserError, match="there are: 0123456789abcdef"):
+        model_path("fedcba9876543210", tmp_path)
