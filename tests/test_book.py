@@ -52,6 +52,8 @@ def test_toc_and_notebooks_agree(repo_root):
         nb = book.read_notebook(repo_root / "notebooks" / f"{name}.md")
         if name == "fpha-development":  # FPHA whatever the build's dataset, from its own folder
             assert {"fpha_data", "profile", "results"} <= set(nb.parameters) and "dataset" not in nb.parameters
+        elif name == "what-pruning-buys":  # the committed SBU benchmark whatever the build's dataset
+            assert {"models", "sbu_data", "results"} <= set(nb.parameters) and "dataset" not in nb.parameters
         elif name != "reproducibility":
             assert {"dataset", "data_root", "profile"} <= set(nb.parameters), name
     from gcnprune.grids import CHAPTERS
@@ -456,8 +458,8 @@ def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path,
         pytest.skip("this clone holds data/sbu; reading the cache only needs a machine without the SBU files")
     monkeypatch.setenv("GCNPRUNE_DATA", str(tmp_path / "no-data"))
     executed = {}
-    monkeypatch.setattr(book, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0)
-    monkeypatch.setattr(book, "_hide_parameter_cells", lambda path: None)
+    monkeypatch.setattr(book.runner, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0)
+    monkeypatch.setattr(book.runner, "hide_parameter_cells", lambda path: None)
     log: list[str] = []
     make_book(only="datasets", build=False, results=tmp_path / "results", book_dir=copy_book(repo_root, tmp_path / "book"),
               log=log.append)  # fmt: skip

@@ -178,7 +178,7 @@ def test_a_busy_book_folder_is_one_error_line(capsys, tmp_path, monkeypatch):
     def busy(*args, **kwargs):
         raise Busy("another process (pid 1) is using the book folder book/")
 
-    monkeypatch.setattr(book, "make_book", busy)
+    monkeypatch.setattr(book.cli, "make_book", busy)
     assert "is using the book folder" in refused(capsys, book.main, ["--book", str(tmp_path)])
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from gcnprune.fidelity import cut_drift, drift_summary, extreme, format_extreme, soft_mask_fidelity
-from gcnprune.plots import cut_drift_table, soft_mask_table
+from gcnprune.tables import cut_drift_table, soft_mask_table
 
 
 def soft_runs() -> pd.DataFrame:

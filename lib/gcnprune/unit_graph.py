@@ -28,7 +28,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import torch
 
 Step = Callable[[torch.Tensor], torch.Tensor]
@@ -186,3 +189,87 @@ def layer_shapes(model: torch.nn.Module) -> OrderedDict[str, tuple[int, int]]:
         if module is not None:
             out[name] = tuple(module.weight.shape)
     return out
+
+
+@dataclass(frozen=True)
+class UnitEdge:
+    """A kept weight (or, from a graph channel to a hidden unit, its weights at every joint, which share one
+    status) between ``source`` in column ``column`` and ``target`` in the next column of a :class:`UnitLayout`."""
+
+    column: int
+    source: int
+    target: int
+    useful: bool
+    weights: int  # how many kept weights the edge stands for
+
+
+@dataclass(frozen=True)
+class UnitLayout:
+    """The unit graph of a masked GCN as columns of units, left to right: input features, the projection
+    channels grouped by head (Q_k, K_k, V_k of each head, then the adjacency head's channels), the
+    concatenated heads (the value and adjacency channels themselves), graph-convolution channels, hidden
+    units, classes; a unit is alive when a useful kept weight reaches it and it reaches an output."""
+
+    sizes: tuple[int, ...]  # units per column
+    alive: tuple[np.ndarray, ...]  # per column, which units are alive
+    edges: tuple[UnitEdge, ...]  # the prunable layers' kept weights
+    same_unit: tuple[tuple[int, int], ...]  # (projection channel, concatenated unit): one unit in two columns
+    reached_hidden: tuple[int, ...]  # hidden units reached from the inputs (the classifier's weights from them act)
+    blocks: tuple[tuple[str, tuple[int, ...]], ...]  # (Q1, K1, V1, ..., A) → its rows in the projection column
+    joints: int
+
+    def kept(self, useful: bool | None = None) -> int:
+        """Kept prunable weights: all, or only the useful (True) or dangling (False) ones."""
+        return sum(e.weights for e in self.edges if useful is None or e.useful == useful)
+
+
+def unit_layout(masks: Mapping[str, Any], shapes: Mapping[str, tuple[int, int]], heads: int) -> UnitLayout:
+    """The :class:`UnitLayout` of a network under ``masks`` (tensors or arrays, by layer name)."""
+    masks = {n: torch.as_tensor(m, dtype=torch.float32) for n, m in masks.items()}
+    useful = consistent(masks, shapes, heads)
+    alpha, beta = unit_states(masks, shapes, heads)
+    features, d = shapes["attention.query"][1], shapes["attention.query"][0] // heads
+    adjacency = "attention.adjacency_value" in shapes
+    graph, hidden, classes = shapes["graph_conv.linear"][0], shapes["hidden"][0], shapes["classifier"][0]
+    joints = shapes["hidden"][1] // graph
+    proj: list[tuple[str, int]] = []
+    for k in range(heads):
+        for name in PROJECTIONS[:3]:
+            proj += [(name, k * d + c) for c in range(d)]
+    proj += [("attention.adjacency_value", c) for c in range(d)] if adjacency else []
+    concat = [("attention.value", i) for i in range(heads * d)]
+    concat += [("attention.adjacency_value", c) for c in range(d)] if adjacency else []
+    proj_index = {unit: i for i, unit in enumerate(proj)}
+
+    edges = []
+    for name in PROJECTIONS:
+        if name in masks:
+            for o, i in zip(*torch.nonzero(masks[name], as_tuple=True)):
+                edges.append(UnitEdge(0, int(i), proj_index[(name, int(o))], bool(useful[name][o, i] > 0), 1))
+    for o, i in zip(*torch.nonzero(masks["graph_conv.linear"], as_tuple=True)):
+        edges.append(UnitEdge(2, int(i), int(o), bool(useful["graph_conv.linear"][o, i] > 0), 1))
+    kept, good = masks["hidden"].view(hidden, joints, graph), useful["hidden"].view(hidden, joints, graph)
+    for h in range(hidden):
+        for g in range(graph):
+            if n_kept := int(kept[h, :, g].sum()):
+                edges.append(UnitEdge(3, g, h, bool(int(good[h, :, g].sum())), n_kept))
+
+    touched_in = torch.zeros(features)
+    for name in PROJECTIONS:
+        if name in useful:
+            touched_in += useful[name].sum(dim=0)
+    proj_alive = [bool(useful[name][c].sum() > 0) for name, c in proj]
+    graph_alive = (useful["graph_conv.linear"].sum(dim=1) > 0) & (beta["graph_conv.linear"] > 0)
+    hidden_alive = (alpha["classifier"] > 0) & (beta["hidden"] > 0)
+    alive = (np.asarray(touched_in > 0), np.asarray(proj_alive), np.asarray([proj_alive[proj_index[u]] for u in concat]),
+             graph_alive.numpy(), hidden_alive.numpy(), np.full(classes, bool(hidden_alive.any())))  # fmt: skip
+    blocks = [(f"{short}{k + 1}", name, k * d) for k in range(heads)
+              for short, name in (("Q", "attention.query"), ("K", "attention.key"), ("V", "attention.value"))]
+    blocks += [("A", "attention.adjacency_value", 0)] if adjacency else []
+    return UnitLayout(
+        sizes=(features, len(proj), len(concat), graph, hidden, classes), alive=alive, edges=tuple(edges),
+        same_unit=tuple((proj_index[u], j) for j, u in enumerate(concat)),
+        reached_hidden=tuple(h for h in range(hidden) if alpha["classifier"][h] > 0),
+        blocks=tuple((text, tuple(proj_index[(name, first + c)] for c in range(d))) for text, name, first in blocks),
+        joints=joints,
+    )  # fmt: skip
