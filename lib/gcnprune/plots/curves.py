@@ -37,6 +37,16 @@ def method_error_bars(ax, summary: pd.DataFrame, methods: Sequence[str] | None =
     return drawn
 
 
+def _finish(fig: Figure, ax, title: str | None) -> Figure:
+    """An accuracy axis's label and grid, the legend outside the axes (so it never hides a point), the title."""
+    ax.set_ylabel("accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def _chance(ax, chance: float | None) -> None:
     if chance is not None:
         ax.axhline(chance, color="0.3", linestyle=":", linewidth=1, label=f"chance: {chance:.1f}")
@@ -144,12 +154,7 @@ def rate_curve(curves: Sequence[tuple[Sequence[float], Sequence[float]]], summar
         ax.set_xlim((1.0 - rates.min()) * 1.25, (1.0 - rates.max()) / 1.25)
     for r in training_rates:
         ax.plot([1.0 - r], [0.0], marker="^", color="black", markersize=7, transform=ax.get_xaxis_transform(), clip_on=False)
-    ax.set_ylabel("accuracy (%)")
-    ax.grid(True, alpha=0.3)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title)
 
 
 def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("bytes", "bytes on disk"),
@@ -207,9 +212,4 @@ def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, t
                         fontsize=7, color=colour)  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("parameters (nonzero, log scale)")
-    ax.set_ylabel("accuracy (%)")
-    ax.grid(True, alpha=0.3)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title)
