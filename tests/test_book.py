@@ -97,6 +97,22 @@ def test_figures_tables_and_glued_numbers(built):
     assert list((html / "_images").glob("*.png"))
 
 
+def test_teaching_chapters_show_their_code_figures_and_glued_numbers(built):
+    from gcnprune.grids import TEACHING
+    from gcnprune.methods import snip
+
+    book_dir, _ = built
+    pages = {name: _text((book_dir / "_build" / "html" / "notebooks" / f"{name}.html").read_text()) for name in TEACHING}
+    raw = {name: (book_dir / "_build" / "html" / "notebooks" / f"{name}.html").read_text() for name in TEACHING}
+    for name, text in pages.items():
+        assert raw[name].count("<img") >= 1 and "pasted-text" in raw[name], name
+        assert "reconstruction" in text and "Traceback" not in text and "Warning" not in text, name
+    assert "def connection_sensitivity(model: GCN, trainer: Trainer)" in pages["write-your-own-method"]
+    assert snip.__doc__.splitlines()[0] in pages["write-your-own-method"]  # the file as it runs
+    assert "from . import random_pruning, snip" in pages["write-your-own-method"]
+    assert "graph mixing (Â H)" in pages["designing-a-lightweight-gcn"] and "hidden units ÷ 4" in pages["designing-a-lightweight-gcn"]
+
+
 def test_provenance_is_recorded_and_shown(built):
     book_dir, result = built
     record = json.loads((book_dir / "notebooks" / "provenance.json").read_text())

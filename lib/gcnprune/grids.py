@@ -5,8 +5,10 @@ Rates are target pruning rates; ``dense`` always runs once per fold and seed at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from .design_grid import design_grid, design_profile
 from .grid import Grid
 from .profiles import get_profile
 
@@ -42,13 +44,40 @@ CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dic
 }
 
 
+# The teaching chapters: not method chapters (the results page does not gather them), each grid built by a
+# function of (dataset, profile, folds, seeds, rates or None). The batch job runs them after the others.
+TUTORIAL_RATES = (0.5, 0.9, 0.98)
+
+
+def _write_your_own(dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None) -> list[Grid]:
+    """The tutorial's methods beside the dense network and global MP, at the same target rates."""
+    chosen = tuple(rates) if rates is not None else TUTORIAL_RATES
+    return [Grid(dataset, profile, ("dense", "magnitude", "random", "snip"), chosen, tuple(folds), tuple(seeds))]
+
+
+def _lightweight(dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None) -> list[Grid]:
+    """The dense network at every design point, and global MP of the profile's design, under the design profile."""
+    chosen = tuple(rates) if rates is not None else TUTORIAL_RATES
+    return [design_grid(dataset, profile, folds, seeds),
+            Grid(dataset, design_profile(profile), ("dense", "magnitude"), chosen, tuple(folds), tuple(seeds))]
+
+
+TEACHING: dict[str, Callable[[str, str, list[int], list[int], list[float] | None], list[Grid]]] = {
+    "write-your-own-method": _write_your_own,
+    "designing-a-lightweight-gcn": _lightweight,
+}
+ORDER += tuple(TEACHING)
+
+
 def chapter_grids(chapter: str, dataset: str, profile: str, folds: list[int], seeds: list[int] = [0],
                   rates: list[float] | None = None) -> list[Grid]:
     """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates. The profile's
     extra seeds (the paper profile's 1 and 2) run too in the chapter's main comparison (its first grid),
     at the rates of :data:`HIGH_RATES`."""
+    if chapter in TEACHING:
+        return TEACHING[chapter](dataset, profile, folds, seeds, rates)
     if chapter not in CHAPTERS:
-        raise ValueError(f"unknown chapter {chapter!r}; choose one of {', '.join(CHAPTERS)}")
+        raise ValueError(f"unknown chapter {chapter!r}; choose one of {', '.join([*CHAPTERS, *TEACHING])}")
     extra = tuple(s for s in get_profile(profile).extra_seeds if s not in seeds)
     grids = []
     for index, (methods, standard, configs) in enumerate(CHAPTERS[chapter]):

@@ -1,6 +1,6 @@
 """Accuracy and rates against the pruning rate: each method's accuracy, the rates the methods reached
 against their targets, and one multi-rate model's accuracy as a continuous function of the rate; and
-accuracy against what a compact model costs (bytes, latency)."""
+accuracy against what a compact model costs (bytes, latency) and against a network's size (the design grid)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def method_error_bars(ax, summary: pd.DataFrame, methods: Sequence[str] | None =
                     linestyle="--" if method in DASHED else "-", label=method)  # fmt: skip
         drawn += rows["rate"].tolist()
     return drawn
+
+
+def _finish(fig: Figure, ax, title: str | None) -> Figure:
+    """An accuracy axis's label and grid, the legend outside the axes (so it never hides a point), the title."""
+    ax.set_ylabel("accuracy (%)")
+    ax.grid(True, alpha=0.3)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
 
 
 def _chance(ax, chance: float | None) -> None:
@@ -144,12 +154,7 @@ def rate_curve(curves: Sequence[tuple[Sequence[float], Sequence[float]]], summar
         ax.set_xlim((1.0 - rates.min()) * 1.25, (1.0 - rates.max()) / 1.25)
     for r in training_rates:
         ax.plot([1.0 - r], [0.0], marker="^", color="black", markersize=7, transform=ax.get_xaxis_transform(), clip_on=False)
-    ax.set_ylabel("accuracy (%)")
-    ax.grid(True, alpha=0.3)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title)
 
 
 def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("bytes", "bytes on disk"),
@@ -178,3 +183,33 @@ def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc="lower right", fontsize=8)
     return fig
+
+
+# One (colour, marker) per design point after the first (the profile's network, drawn black)
+DESIGN_STYLES = [("tab:blue", "s"), ("tab:orange", "^"), ("tab:green", "D"), ("tab:purple", "v"), ("tab:brown", "P"),
+                 ("tab:pink", "X"), ("tab:olive", "*"), ("tab:cyan", "<")]  # fmt: skip
+
+
+def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, title: str | None = None) -> Figure:
+    """Accuracy (mean ± std) against parameters: one point per design of
+    :func:`gcnprune.design_grid.design_summary` (dense networks of other features and widths), and, from
+    ``pruned`` runs (one row each: rate, accuracy, params_nonzero), the profile's network pruned at each
+    rate, counted by its nonzero parameters. The x axis is logarithmic."""
+    fig = Figure(figsize=(8.4, 4.2), layout="constrained", dpi=DPI)
+    ax = fig.subplots()
+    for k, (name, row) in enumerate(design.iterrows()):
+        colour, marker = DESIGN_STYLES[(k - 1) % len(DESIGN_STYLES)] if k else ("0.2", "o")
+        ax.errorbar(row["parameters"], row["accuracy"], yerr=0 if pd.isna(row["std"]) else row["std"], color=colour,
+                    marker=marker, markersize=6, capsize=3, linestyle="none", label=name)  # fmt: skip
+    if pruned is not None and len(pruned):
+        grouped = pruned.groupby("rate").agg(size=("params_nonzero", "mean"), mean=("accuracy", "mean"),
+                                             std=("accuracy", lambda a: a.std(ddof=0)))  # fmt: skip
+        colour, marker = METHOD_STYLES["magnitude"]
+        ax.errorbar(grouped["size"], 100 * grouped["mean"], yerr=100 * grouped["std"].fillna(0), color=colour,
+                    marker=marker, markersize=5, capsize=3, linewidth=1.2, label="the profile's network, global MP")
+        for rate, row in grouped.iterrows():
+            ax.annotate(f"{rate:g}", (row["size"], 100 * row["mean"]), textcoords="offset points", xytext=(4, -10),
+                        fontsize=7, color=colour)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters (nonzero, log scale)")
+    return _finish(fig, ax, title)

@@ -21,9 +21,11 @@ METHOD_STYLES = {
     "probabilistic (threshold=empirical)": ("tab:purple", "x"),
     "probabilistic (alignment_weight=0.0)": ("tab:gray", "X"),
     "multi_rate": ("tab:cyan", "*"),
+    "snip": ("darkgoldenrod", "h"),  # the teaching chapter's methods
+    "random": ("black", "x"),
 }
 DASHED = ("magnitude (scope=layer)", "budget", "budget_l1", "budget_entropy", "probabilistic (threshold=empirical)",
-          "probabilistic (alignment_weight=0.0)")
+          "probabilistic (alignment_weight=0.0)", "random")
 _OTHER_STYLES = [("tab:green", "s"), ("tab:purple", "^"), ("tab:brown", "D"), ("tab:pink", "v"), ("tab:olive", "P")]
 DPI = 110
 
