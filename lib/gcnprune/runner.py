@@ -138,12 +138,23 @@ def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, da
 
 def parent_weights(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> dict[str, torch.Tensor]:
     """A parent run's trained weights, training it if needed (e.g. results committed without weights);
-    a damaged parent folder raises :class:`~gcnprune.errors.CacheError` naming it."""
+    a damaged parent folder raises :class:`~gcnprune.errors.CacheError` naming it. Weights trained again
+    for a cached run must reproduce its recorded accuracy: a machine that computes differently (another
+    processor's kernels) would otherwise train children from a network that is not the cached run's,
+    so that is a UserError, and nothing is saved."""
     path = results / config.run_hash() / "model.pt"
-    if load_run(config, results) is None:
+    cached = load_run(config, results)
+    if cached is None:
         run(config, results, data_root, progress)
     if not path.is_file():
-        model, _ = _train(config, results, data_root, progress)
+        model, metrics = _train(config, results, data_root, progress)
+        if cached is not None and metrics["accuracy"] != cached["accuracy"]:
+            raise UserError(
+                f"run {config.run_hash()} ({config.method}, fold {config.fold + 1}, seed {config.seed}) trained again "
+                f"here reaches accuracy {metrics['accuracy']:.6f}, not the {cached['accuracy']:.6f} its metrics.json "
+                "records: this machine does not reproduce it, so the runs that start from it cannot be trained "
+                "here consistently with the cache; train the whole lineage here with --results on an empty folder"
+            )
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
         torch.save(model.state_dict(), tmp)
         os.replace(tmp, path)
