@@ -20,15 +20,14 @@ import pytest
 import torch
 
 pytest.importorskip("distributed")
-import cloudpickle  # noqa: E402
-from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
-
-from gcnprune import cli, runner  # noqa: E402
-from gcnprune.clusters import parse_cluster, scheduler_environment, slurm_options  # noqa: E402
-from gcnprune.dask_executor import DaskExecutor  # noqa: E402
-from gcnprune.errors import UserError  # noqa: E402
-from gcnprune.executors import LocalExecutor, RunsFailed, book_executor, grid_executor  # noqa: E402
-from gcnprune.grid import Grid, run_grid  # noqa: E402
+import cloudpickle
+from distributed import Client, LocalCluster, get_task_stream
+from gcnprune import cli, runner
+from gcnprune.clusters import parse_cluster, scheduler_environment, slurm_options
+from gcnprune.dask_executor import DaskExecutor
+from gcnprune.errors import UserError
+from gcnprune.executors import LocalExecutor, RunsFailed, book_executor, grid_executor
+from gcnprune.grid import Grid, run_grid
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker patches below travel by value
 
@@ -318,9 +317,9 @@ def test_unreachable_scheduler_says_how_to_start_one(monkeypatch):
         raise OSError("Timed out trying to connect")
 
     monkeypatch.setattr("distributed.Client", refuse)
-    with pytest.raises(UserError, match="cannot reach the Dask scheduler at tcp://h:8786 .* start one with `dask scheduler`"):
-        with grid_executor(1, "tcp://h:8786"):
-            pass
+    message = "cannot reach the Dask scheduler at tcp://h:8786 .* start one with `dask scheduler`"
+    with pytest.raises(UserError, match=message), grid_executor(1, "tcp://h:8786"):
+        pass
 
 
 def test_slurm_settings_become_the_job_script():

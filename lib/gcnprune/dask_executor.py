@@ -54,7 +54,7 @@ def compute_task(config: RunConfig, parent: tuple[Any, State | None] | None, dat
     with _ONE_RUN:
         try:
             return runner.compute_run(config, None if parent is None else parent[1], data_root)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 -- any error of a run is reported with its traceback
             raise RunError(config.run_hash(), f"{type(error).__name__}: {error}", traceback.format_exc()) from None
 
 

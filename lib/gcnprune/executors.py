@@ -87,8 +87,8 @@ class RunsFailed(Exception):
 
     def __init__(self, failures: Sequence[RunFailure], finished: int) -> None:
         self.failures = list(failures)
-        lines = [f"{len(self.failures)} run(s) failed; the {finished} other(s) finished and are cached, so rerunning "
-                 "the grid retries only these:"]  # fmt: skip
+        lines = [(f"{len(self.failures)} run(s) failed; the {finished} other(s) finished and are cached, so "
+                  "rerunning the grid retries only these:")]  # fmt: skip
         for failure in self.failures:
             lines.append("- " + failure.describe())
             lines.extend("    " + line for line in failure.traceback.rstrip().splitlines())
