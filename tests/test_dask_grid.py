@@ -334,3 +334,21 @@ def test_slurm_settings_become_the_job_script():
     for line in ("#SBATCH -p short", "#SBATCH -A lab", "#SBATCH -t 00:30:00", "#SBATCH --cpus-per-task=2",
                  "#SBATCH --qos=low", "#SBATCH --constraint=intel", "--nthreads 1", "--nworkers 2"):  # fmt: skip
         assert line in script, script
+
+
+@pytest.mark.dask
+@pytest.mark.book
+def test_book_runner_sends_the_notebooks_runs_to_the_scheduler(client, repo_root, tmp_path, capsys):
+    from gcnprune import book
+
+    book_dir, results = tmp_path / "book", tmp_path / "results"
+    shutil.copytree(repo_root / "book", book_dir, ignore=shutil.ignore_patterns("_build", "notebooks", ".*"))
+    with get_task_stream(client) as stream:
+        code = book.main(["--dataset", "synthetic", "--profile", "smoke", "--only", "magnitude-pruning", "--no-build",
+                          "--param", "magnitude-pruning:rates=[0.9]", "--results", str(results), "--book", str(book_dir),
+                          "--scheduler", client.scheduler.address])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"runs go to the Dask scheduler {client.scheduler.address}" in out
+    computed = {t["key"].split("-")[2] for t in stream.data if t["key"].startswith("gcnprune-run-")}
+    assert computed and computed == {p.name for p in results.iterdir()}
