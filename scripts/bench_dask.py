@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 from distributed import Client, LocalCluster
-
 from gcnprune.cli import DEFAULT_RATES, _floats, _folds, _values
 from gcnprune.dask_executor import DaskExecutor
 from gcnprune.executors import Executor, LocalExecutor

@@ -113,7 +113,8 @@ def compute_run(config: RunConfig, parent_state: dict[str, torch.Tensor] | None,
     """Train one run from its parent's weights (``parent_state``; None for a run trained from scratch)
     without touching any run cache: its metrics, and its trained weights where its method keeps them
     (else None). What a worker of a cluster runs (:mod:`gcnprune.dask_executor`); single-threaded and
-    in the order :func:`train_run` follows (seed, build, restore, fit), so its numbers are the same bit for bit."""
+    in the order :func:`train_run` follows where the parent is cached, as :func:`run_configs` sees to (seed,
+    build, restore, fit), so its numbers are the same bit for bit."""
     if (parent_state is None) != (config.parent() is None):
         raise ValueError(f"run {config.run_hash()} ({config.method}) "
                          + ("starts from its parent's weights: pass them" if parent_state is None
@@ -141,7 +142,6 @@ def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, da
     if cached is not None:
         return cached
     results = Path(results)
-    folder = results / config.run_hash()
     model, metrics = _train(config, results, data_root, progress)
     keeps = get_method(config.method, config.method_config).keeps_weights
     return store_run(config, metrics, model.state_dict() if keeps else None, results)
