@@ -53,7 +53,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[book,test]"
+	$(BIN)/python -m pip install -e ".[book,test,cluster]"
 	@touch $@
 
 clean-book:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .data import DatasetInfo, data_folder, dataset_info
 from .errors import UserError
+from .executors import book_executor
 from .grid import Grid
 from .repo import DEFAULT_RESULTS
 from .run_config import RunConfig
@@ -104,7 +105,8 @@ def collect_runs(configs: Iterable[RunConfig], missing: MissingRuns, what: str, 
                  jobs: int = 1) -> tuple[pd.DataFrame, list[RunConfig]]:
     """The runs of ``configs``, one row each (configuration and metrics), and the configurations left
     out. ``missing`` says what to do with runs that are not cached: ``train`` them (parents first, see
-    :func:`~gcnprune.runner.run_configs`); ``require`` them, reading the cache only and raising
+    :func:`~gcnprune.runner.run_configs`, in ``jobs`` local processes or on the Dask scheduler that
+    ``$GCNPRUNE_SCHEDULER`` names, :func:`~gcnprune.executors.book_executor`); ``require`` them, reading the cache only and raising
     :class:`MissingRunsError` that names them (``what`` says whose runs they are); or ``omit`` them,
     reading the cache only and returning them beside the table."""
     if missing not in get_args(MissingRuns):
@@ -112,7 +114,8 @@ def collect_runs(configs: Iterable[RunConfig], missing: MissingRuns, what: str, 
     configs, results = list(configs), results or DEFAULT_RESULTS
     if missing == "train":
         root = None if data_root is None else str(data_root)
-        return run_configs(configs, results, root, jobs=jobs, progress=False), []
+        with book_executor(jobs) as executor:  # the book runner's Dask scheduler, if it names one
+            return run_configs(configs, results, root, progress=False, executor=executor), []
     table, absent = cached_runs(configs, results)
     if absent and missing == "require":
         raise MissingRunsError(missing_runs_message(absent, len(configs), what, profile, results))

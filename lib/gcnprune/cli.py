@@ -1,4 +1,5 @@
-"""Command line: ``gcnprune grid`` runs a grid of runs (cached) and prints the accuracy table;
+"""Command line: ``gcnprune grid`` runs a grid of runs (cached; locally or on a Dask cluster,
+:mod:`gcnprune.executors`) and prints the accuracy table;
 ``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches,
 damaged run folders, and temporary folders that interrupted runs left; ``gcnprune export`` writes a run's
 compact model (:mod:`.export`); ``gcnprune bench`` measures runs' networks side by side (:mod:`.bench`).
@@ -19,8 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .clusters import CLUSTER_HELP, parse_cluster
 from .errors import UserError
 from .cache import audit_cache, check_results
+from .executors import RunsFailed, grid_executor, require_dask
 from .grid import Grid, run_grid
 from .repo import DEFAULT_RESULTS
 from .tables import accuracy_table, summarise
@@ -123,17 +126,29 @@ def _choose_folds(args: argparse.Namespace) -> list[int]:
     return folds
 
 
+def _say(text: str) -> None:
+    """A progress message: to stderr, so that the tables alone go to stdout."""
+    print(text, file=sys.stderr)
+
+
 def _grid(args: argparse.Namespace) -> int:
-    """``gcnprune grid``: check every option, run (or read) the grid, print its tables."""
+    """``gcnprune grid``: check every option, run (or read) the grid (locally or on Dask), print its tables."""
     if args.jobs < 1:
         raise UserError(f"--jobs must be at least 1 (parallel training runs), got {args.jobs}")
+    if args.scheduler is not None and args.cluster is not None:
+        raise UserError("--scheduler and --cluster both name where the runs go; give one")
+    if args.scheduler is not None or args.cluster is not None:
+        require_dask()
+        if args.cluster is not None:
+            parse_cluster(args.cluster)
     args.profile = args.profile or default_profile(args.dataset)
     check_results(args.results, writing=False)  # writability is checked once it is known whether runs train
     rates, seeds, configs = _floats(args.rates), _ints(args.seeds, "--seeds"), _settings(args.set)
     methods = _values(args.methods, "--methods")
     folds = _choose_folds(args)
     spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs)  # refuses bad rates, methods, --set
-    runs = run_grid(spec, args.results, args.data, jobs=args.jobs)
+    with grid_executor(args.jobs, args.scheduler, args.cluster, log=_say) as executor:
+        runs = run_grid(spec, args.results, args.data, executor=executor)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(f"\nAccuracy (%) on {args.dataset}, {args.profile} profile, mean ± std over {len(folds)} fold(s)"
               f" × {len(seeds)} seed(s); columns are target pruning rates\n")  # fmt: skip
@@ -220,7 +235,11 @@ def _parser() -> argparse.ArgumentParser:
     grid.add_argument("--seeds", default="0", help="comma-separated (default: 0)")
     grid.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE",
                       help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.alignment_weight=0 (repeatable)")
-    grid.add_argument("--jobs", type=int, default=1, help="parallel runs, each single-threaded")
+    grid.add_argument("--jobs", type=int, default=1, help="parallel local processes, each running one run single-threaded")
+    grid.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="run on the workers of this running Dask scheduler, e.g. tcp://HOST:8786 (needs the cluster extra)")
+    grid.add_argument("--cluster", default=None, metavar="SPEC",
+                      help=f"start a Dask cluster for the grid: {CLUSTER_HELP} (see the README)")
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
     clean = sub.add_parser("clean", parents=[common],
                            help="list stale and damaged cached runs, and temporary folders of interrupted runs")
@@ -255,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print("error: " + " ".join(str(error).splitlines()), file=sys.stderr)
+        return 1
+    except RunsFailed as error:  # runs that failed on workers: each with its configuration and traceback
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
         return 1
 
 

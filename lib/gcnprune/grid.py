@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,6 +15,9 @@ from .methods import METHODS, get_method, grid_methods
 from .repo import DEFAULT_RESULTS
 from .run_config import RunConfig, make_config
 from .runner import run_configs
+
+if TYPE_CHECKING:
+    from .executors import Executor
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Grid:
 
 
 def run_grid(grid: Grid, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-             jobs: int = 1, progress: bool = True) -> pd.DataFrame:
-    """Run (or read from the cache) every run of ``grid``: :func:`~gcnprune.runner.run_configs`."""
-    return run_configs(grid.configs(data_root), results, data_root, jobs, progress)
+             jobs: int = 1, progress: bool = True, executor: Executor | None = None) -> pd.DataFrame:
+    """Run (or read from the cache) every run of ``grid``: :func:`~gcnprune.runner.run_configs`, in ``jobs``
+    local processes or by ``executor`` (:mod:`gcnprune.executors`, e.g. a Dask cluster)."""
+    return run_configs(grid.configs(data_root), results, data_root, jobs, progress, executor)

@@ -1,5 +1,5 @@
 """Running runs: one run trained from scratch or from its parent's weights (or read from the cache), and
-many at once, parents first, in parallel processes."""
+many at once, parents first, by an executor (:mod:`gcnprune.executors`: local processes or a Dask cluster)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import os
 import shutil
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,9 @@ from .repo import DEFAULT_RESULTS, git
 from .run_config import RunConfig
 from .train import Trainer, seed_everything, validation_split
 from .variants import Variant
+
+if TYPE_CHECKING:
+    from .executors import Executor
 
 
 def git_commit() -> str:
@@ -83,27 +85,57 @@ def prepare(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS
     return model, trainer, method
 
 
+def training_settings() -> None:
+    """How every run trains: on one thread, so that parallel and serial grids give identical numbers, and
+    with subnormal floats flushed to zero. Soft masks push pruned weights' products below 1e-38, where the
+    CPU's matrix products run up to a hundred times slower; adding such a value to a normal float changes
+    none of its bits, and final weights and metrics were checked bit for bit the same with and without."""
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+
+
 def train_run(config: RunConfig, results: Path, data_root: str | None, progress: bool
               ) -> tuple[GCN, Trainer, dict[str, Any]]:
     """Train one run from scratch (or from its parent's weights); return the model, the trainer holding
     its fold's data, and its metrics. Single-threaded, so that it recomputes a cached run bit for bit
-    on the machine that ran it (:func:`gcnprune.export.trained_model` relies on that). ``train_seconds``
-    is the method's ``fit`` less the ``curve_seconds`` it reports for evaluating (MRMP's accuracy curve)."""
-    torch.set_num_threads(1)  # single-threaded, so parallel and serial grids give identical numbers
-    # Soft masks push pruned weights' products below 1e-38 (subnormal floats), where the CPU's matrix products
-    # run up to a hundred times slower; flushed to zero they cost nothing. Adding such a value to any normal
-    # float changes none of its bits, and final weights and metrics were checked bit for bit the same.
-    torch.set_flush_denormal(True)
+    on the machine that ran it (:func:`gcnprune.export.trained_model` relies on that)."""
+    training_settings()
     model, trainer, method = prepare(config, results, data_root, progress)
+    return model, trainer, _fit(config, model, trainer, method)
+
+
+def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod) -> dict[str, Any]:
+    """Train and prune ``model`` by ``method``; its metrics. ``train_seconds`` is the method's ``fit`` less
+    the ``curve_seconds`` it reports for evaluating (MRMP's accuracy curve)."""
     parent = config.parent()
     lineage = {"parent_run": parent.run_hash()} if parent is not None else {}
     start = time.perf_counter()
     extra = method.fit(model, trainer, config.rate)
     seconds = time.perf_counter() - start - extra.get("curve_seconds", 0.0)  # MRMP's curve is not training
-    metrics = {"accuracy": trainer.evaluate(model), "train_seconds": seconds, **sparsity(model), **extra,
-               "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
-               "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
-    return model, trainer, metrics
+    return {"accuracy": trainer.evaluate(model), "train_seconds": seconds, **sparsity(model), **extra,
+            "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
+            "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
+
+
+def compute_run(config: RunConfig, parent_state: dict[str, torch.Tensor] | None, data_root: str | None,
+                progress: bool = False) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
+    """Train one run from its parent's weights (``parent_state``; None for a run trained from scratch)
+    without touching any run cache: its metrics, and its trained weights where its method keeps them
+    (else None). What a worker of a cluster runs (:mod:`gcnprune.dask_executor`); single-threaded and
+    in the order :func:`train_run` follows where the parent is cached, as :func:`run_configs` sees to (seed,
+    build, restore, fit), so its numbers are the same bit for bit."""
+    if (parent_state is None) != (config.parent() is None):
+        raise ValueError(f"run {config.run_hash()} ({config.method}) "
+                         + ("starts from its parent's weights: pass them" if parent_state is None
+                            else "is trained from scratch: it takes no parent weights"))  # fmt: skip
+    training_settings()
+    model, trainer = _prepare(config, data_root, progress)
+    method = get_method(config.method, config.method_config)
+    if parent_state is not None:
+        method.restore(model, parent_state)
+    metrics = _fit(config, model, trainer, method)
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()} if method.keeps_weights else None
+    return metrics, state
 
 
 def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
@@ -119,21 +151,39 @@ def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, da
     if cached is not None:
         return cached
     results = Path(results)
-    folder = results / config.run_hash()
     model, metrics = _train(config, results, data_root, progress)
+    keeps = get_method(config.method, config.method_config).keeps_weights
+    return store_run(config, metrics, model.state_dict() if keeps else None, results)
+
+
+def store_run(config: RunConfig, metrics: dict[str, Any], state: dict[str, torch.Tensor] | None,
+              results: str | os.PathLike[str]) -> dict[str, Any]:
+    """Write a finished run into the cache atomically (a temporary folder renamed into place; see
+    :mod:`gcnprune.cache`): its configuration, metrics and, where given, weights. Returns the metrics
+    stored, another process's where it finished the same run first."""
+    results = Path(results)
+    folder = results / config.run_hash()
     results.mkdir(parents=True, exist_ok=True)
     tmp = results / f"{TMP_PREFIX}{folder.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     write_json(tmp / "config.json", config.resolved())
     write_json(tmp / "metrics.json", metrics)
-    if get_method(config.method, config.method_config).keeps_weights:
-        torch.save(model.state_dict(), tmp / "model.pt")
+    if state is not None:
+        torch.save(state, tmp / "model.pt")
     try:
         tmp.rename(folder)
     except OSError:  # another process finished the same run meanwhile: keep theirs
         shutil.rmtree(tmp)
     return read_entry(folder, "metrics.json")
+
+
+def store_weights(config: RunConfig, state: dict[str, torch.Tensor], results: str | os.PathLike[str]) -> None:
+    """Write a cached run's recomputed weights (``model.pt``, which git does not keep) atomically."""
+    path = Path(results) / config.run_hash() / "model.pt"
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
 
 
 def parent_weights(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> dict[str, torch.Tensor]:
@@ -155,27 +205,27 @@ def parent_weights(config: RunConfig, results: Path, data_root: str | None, prog
                 "records: this machine does not reproduce it, so the runs that start from it cannot be trained "
                 "here consistently with the cache; train the whole lineage here with --results on an empty folder"
             )
-        tmp = path.with_suffix(f".tmp-{os.getpid()}")
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, path)
+        store_weights(config, model.state_dict(), results)
     return read_weights(path)
 
 
-def _run_quietly(args: tuple[RunConfig, str, str | None]) -> dict[str, Any]:
-    return run(args[0], args[1], args[2], progress=False)
-
-
 def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = DEFAULT_RESULTS,
-                data_root: str | None = None, jobs: int = 1, progress: bool = True) -> pd.DataFrame:
+                data_root: str | None = None, jobs: int = 1, progress: bool = True,
+                executor: Executor | None = None) -> pd.DataFrame:
     """Run (or read from the cache) every configuration; one row per run with its configuration and metrics.
 
     Parent runs go first (grandparents before parents), so runs that start from them find their
-    weights; ``jobs`` processes run in parallel, each single-threaded. Before anything trains, a bad
-    ``jobs``, a results path that is not a writable folder, or a damaged cache entry raises
-    :class:`~gcnprune.errors.UserError`.
+    weights. ``executor`` runs them (:mod:`gcnprune.executors`): by default ``jobs`` local processes,
+    each single-threaded; a :class:`~gcnprune.dask_executor.DaskExecutor` sends them to a Dask cluster
+    (``jobs`` must then stay 1). Before anything trains, a bad ``jobs``, a results path that is not a
+    writable folder, or a damaged cache entry raises :class:`~gcnprune.errors.UserError`.
     """
-    if jobs < 1:
-        raise UserError(f"jobs must be at least 1 (the number of parallel training runs), got {jobs}")
+    from .executors import LocalExecutor
+
+    if executor is None:
+        executor = LocalExecutor(jobs)
+    elif jobs != 1:
+        raise UserError(f"jobs={jobs} counts local processes, but the runs go to {executor.describe()}; drop jobs")
     configs = list(configs)
     stages: list[list[RunConfig]] = [configs]
     while True:
@@ -184,18 +234,16 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
             break
         stages.insert(0, list(parents.values()))
     results = str(results)
-    check_results(results, writing=any(load_run(c, results) is None for stage in stages for c in stage))
-    for stage in stages:
-        todo = [c for c in stage if load_run(c, results) is None]
-        with tqdm(total=len(todo), desc="runs", disable=not progress or not todo) as bar:
-            if jobs > 1 and len(todo) > 1:
-                with ProcessPoolExecutor(max_workers=jobs) as pool:
-                    for _ in pool.map(_run_quietly, [(c, results, data_root) for c in todo]):
-                        bar.update()
-            else:
-                for c in todo:
-                    run(c, results, data_root, progress=False)
-                    bar.update()
+    todo: list[list[RunConfig]] = []
+    seen: set[str] = set()
+    for stage in stages:  # each run once, in the earliest stage that has it (a grid's dense runs are parents too)
+        todo.append([c for c in stage if c.run_hash() not in seen and load_run(c, results) is None])
+        seen.update(c.run_hash() for c in stage)
+    total = sum(map(len, todo))
+    check_results(results, writing=total > 0)
+    with tqdm(total=total, desc="runs", disable=not progress or not total) as bar:
+        if total:
+            executor.run([stage for stage in todo if stage], Path(results), data_root, bar.update)
     table, missing = cached_runs(configs, results)
     assert not missing
     return table

@@ -14,6 +14,7 @@ from .toc import BOOK_DIR, NOTEBOOKS_DIR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ..clusters import scheduler_environment
     from ..profiles import DEFAULT_PROFILES, PROFILES
 
     parser = argparse.ArgumentParser(
@@ -26,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", default=None, choices=sorted(PROFILES),
                         help="training budget (default: " + ", ".join(f"{p} for {d}" for d, p in DEFAULT_PROFILES.items()) + ")")
     parser.add_argument("--jobs", type=int, default=2, help="parallel training runs (default: 2)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="train on this Dask scheduler's workers")
+    parser.add_argument("--cluster", default=None, metavar="SPEC", help="train on a Dask cluster started for the build: "
+                        "local:N or slurm[:KEY=VALUE,...], as gcnprune grid --cluster")
     parser.add_argument("--only", action="append", metavar="NOTEBOOK",
                         help="execute only this notebook (repeatable); the others keep their last execution")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -36,8 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--book", default=str(BOOK_DIR), help="the book's folder, with _config.yml and _toc.yml (default: book/)")
     args = parser.parse_args(argv)
     try:
-        make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,
-                  not args.no_build, args.notebooks, args.book)  # fmt: skip
+        with scheduler_environment(args.scheduler, args.cluster):  # sets $GCNPRUNE_SCHEDULER for the notebooks
+            make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,
+                      not args.no_build, args.notebooks, args.book)  # fmt: skip
     except (BookError, UserError) as error:  # a failing notebook's message holds its traceback on purpose
         print(f"error: {error}", file=sys.stderr)
         return 1
