@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 from distributed import Client, LocalCluster
+
 from gcnprune.cli import DEFAULT_RATES, _floats, _folds, _values
 from gcnprune.dask_executor import DaskExecutor
 from gcnprune.executors import Executor, LocalExecutor
@@ -78,13 +79,16 @@ def main() -> None:
     table["overhead s/run"] = [(row["grid s"] * row["processes"] - training_seconds(row["results"])) / row["runs"]
                                for _, row in table.iterrows()]  # fmt: skip
     same = all(metrics(r) == metrics(table["results"][0]) for r in table["results"])
-    print(f"{grid.dataset} {grid.profile} grid: {', '.join(grid.methods)} at rates {args.rates}, {len(grid.folds)} fold(s)\n")
+    print(
+        f"{grid.dataset} {grid.profile} grid: {', '.join(grid.methods)} at rates {args.rates}, {len(grid.folds)} fold(s)\n"
+    )
     print(table.drop(columns=["results", "processes"]).round(3).to_string(index=False))
     dask, local_row = table.iloc[-1], table.iloc[-2]
     per_run = (dask["grid s"] - local_row["grid s"]) * args.workers / dask["runs"]
     print(f"\nDask: {dask['× local']:.2f}× the wall time of {args.workers} local processes; its overhead per run "
           f"{per_run:+.3f} s of worker time ((Dask − local) × {args.workers} workers / {dask['runs']} runs), the cluster's "
           f"{started:.1f} s start-up apart. Same metrics from all: {'yes' if same else 'NO'}")  # fmt: skip
+
 
 if __name__ == "__main__":
     main()

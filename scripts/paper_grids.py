@@ -21,8 +21,13 @@ def main() -> None:
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     parser.add_argument("--chapters", nargs="*", default=list(ORDER))
-    parser.add_argument("--rates", type=float, nargs="*", default=None,
-                        help="only these target rates (default: each grid's standard rates)")
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="*",
+        default=None,
+        help="only these target rates (default: each grid's standard rates)",
+    )
     parser.add_argument("--main-only", action="store_true", help="only each chapter's main comparison")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", default="results")

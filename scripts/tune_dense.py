@@ -24,7 +24,10 @@ CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
     "900 epochs, velocities": {"train": {"epochs": 900}, "features": {**OLD, "velocities": True}},
     "900 epochs, relative": {"train": {"epochs": 900}, "features": {**OLD, "relative": True}},
     "1800 epochs, relative": {"train": {"epochs": 1800}, "features": {**OLD, "relative": True}},
-    "900 epochs, relative, 24 chunks (adopted)": {"train": {"epochs": 900}, "features": {"relative": True, "chunks": 24}},
+    "900 epochs, relative, 24 chunks (adopted)": {
+        "train": {"epochs": 900},
+        "features": {"relative": True, "chunks": 24},
+    },
 }
 
 
@@ -47,7 +50,10 @@ def main() -> None:
             continue
         scores = [run(candidate_config(name, f, args.profile, args.data), args.results, args.data)["accuracy"] * 100
                   for f in args.folds]  # fmt: skip
-        print(f"{name:28s} {np.mean(scores):5.1f} ± {np.std(scores):4.1f}   folds {np.round(scores, 1).tolist()}", flush=True)
+        print(
+            f"{name:28s} {np.mean(scores):5.1f} ± {np.std(scores):4.1f}   folds {np.round(scores, 1).tolist()}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

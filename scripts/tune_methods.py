@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from gcnprune.experiments import make_config, run_configs
 
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
@@ -57,8 +55,11 @@ def main() -> None:
                 runs = run_configs(configs, args.results, args.data, jobs=args.jobs, progress=False)
                 acc = runs["accuracy"].to_numpy() * 100
                 extra = "".join(f"  {k} {runs[k].mean():.4f}" for k in FIDELITY if k in runs)
-                print(f"  {rate:<6g}{str(candidate):42s} {acc.mean():5.1f} ± {acc.std():4.1f}  "
-                      f"rate {runs['achieved_rate'].mean():.4f}{extra}", flush=True)
+                print(
+                    f"  {rate:<6g}{str(candidate):42s} {acc.mean():5.1f} ± {acc.std():4.1f}  "
+                    f"rate {runs['achieved_rate'].mean():.4f}{extra}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -16,9 +16,16 @@ def summary(rows):
 
 
 def test_claim_needs_a_wide_margin_beyond_the_error_bars():
-    s = summary([("pmp", 0.95, 80.0, 1.0), ("mp", 0.95, 70.0, 1.0),  # wide: 10 points, bars apart
-                 ("pmp", 0.98, 80.0, 4.0), ("mp", 0.98, 73.0, 4.0),  # 7 points but the bars overlap
-                 ("pmp", 0.99, 60.0, 0.5), ("mp", 0.99, 57.0, 0.5)])  # bars apart but under the margin
+    s = summary(
+        [
+            ("pmp", 0.95, 80.0, 1.0),
+            ("mp", 0.95, 70.0, 1.0),  # wide: 10 points, bars apart
+            ("pmp", 0.98, 80.0, 4.0),
+            ("mp", 0.98, 73.0, 4.0),  # 7 points but the bars overlap
+            ("pmp", 0.99, 60.0, 0.5),
+            ("mp", 0.99, 57.0, 0.5),
+        ]
+    )  # bars apart but under the margin
     check = claim_check(s, "pmp", ["mp"], [0.95, 0.98, 0.99])
     assert check["wide"].tolist() == [True, False, False]
     assert check["diff"].tolist() == pytest.approx([10.0, 7.0, 3.0])

@@ -7,19 +7,25 @@ import json
 
 import pytest
 import torch
+from smoke_runs import smoke
+from test_export import masked, path_masks, randomised
+from test_methods_topological import tiny
 
 from gcnprune.bench import (
-    batch_of, bench_runs, compact_macs, compact_parameters, gcn_macs, median_latencies, minimal_macs, state_dict_bytes,
+    batch_of,
+    bench_runs,
+    compact_macs,
+    compact_parameters,
+    gcn_macs,
+    median_latencies,
+    minimal_macs,
+    state_dict_bytes,
 )  # fmt: skip
 from gcnprune.cli import main
 from gcnprune.compact import load_compact
 from gcnprune.errors import UserError
 from gcnprune.experiments import run
 from gcnprune.export import compact_model
-
-from smoke_runs import smoke
-from test_export import masked, path_masks, randomised
-from test_methods_topological import tiny
 
 
 def test_dense_multiply_adds_of_the_tiny_gcn_by_hand():
@@ -57,7 +63,9 @@ def test_compact_counts_of_the_full_network_match_the_dense_ones():
 
 
 def test_nothing_left_counts_nothing():
-    model = masked(randomised(1), {n: torch.zeros_like(layer.weight) for n, layer in randomised(1).prunable_layers().items()})
+    model = masked(
+        randomised(1), {n: torch.zeros_like(layer.weight) for n, layer in randomised(1).prunable_layers().items()}
+    )
     compact = compact_model(model)
     assert compact_macs(compact) == minimal_macs(compact) == 0
     assert compact_parameters(compact) == model.classifier.out_features  # the folded classifier bias
@@ -101,7 +109,19 @@ def test_bench_puts_each_run_beside_its_dense_one(runs, shared):
 def test_cli_bench_prints_the_table_and_writes_json(runs, shared, tmp_path, capsys):
     out = tmp_path / "bench.json"
     models = tmp_path / "models"
-    args = ["bench", runs["dense"], runs["tc"], "--results", str(shared), "--repeats", "2", "--warmup", "0", "--json", str(out)]
+    args = [
+        "bench",
+        runs["dense"],
+        runs["tc"],
+        "--results",
+        str(shared),
+        "--repeats",
+        "2",
+        "--warmup",
+        "0",
+        "--json",
+        str(out),
+    ]
     assert main([*args, "--models", str(models)]) == 0
     assert sorted(p.name for p in models.iterdir()) == sorted(f"{runs[k]}.safetensors" for k in ("dense", "tc"))
     assert load_compact(models / f"{runs['tc']}.safetensors").source["run"] == runs["tc"]

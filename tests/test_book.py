@@ -70,7 +70,9 @@ def test_every_page_is_built_with_the_banner(built):
     html = book_dir / "_build" / "html"
     assert result.html == html
     assert (html / "index.html").is_file()
-    pages = [html / "intro.html", html / "bibliography.html"] + [html / "notebooks" / f"{n}.html" for n in toc_notebooks(book_dir)]
+    pages = [html / "intro.html", html / "bibliography.html"] + [
+        html / "notebooks" / f"{n}.html" for n in toc_notebooks(book_dir)
+    ]
     for page in pages:
         assert page.is_file(), page
         text = page.read_text()
@@ -102,7 +104,9 @@ def test_teaching_chapters_show_their_code_figures_and_glued_numbers(built):
     from gcnprune.methods import snip
 
     book_dir, _ = built
-    pages = {name: _text((book_dir / "_build" / "html" / "notebooks" / f"{name}.html").read_text()) for name in TEACHING}
+    pages = {
+        name: _text((book_dir / "_build" / "html" / "notebooks" / f"{name}.html").read_text()) for name in TEACHING
+    }
     raw = {name: (book_dir / "_build" / "html" / "notebooks" / f"{name}.html").read_text() for name in TEACHING}
     for name, text in pages.items():
         assert raw[name].count("<img") >= 1 and "pasted-text" in raw[name], name
@@ -110,7 +114,10 @@ def test_teaching_chapters_show_their_code_figures_and_glued_numbers(built):
     assert "def connection_sensitivity(model: GCN, trainer: Trainer)" in pages["write-your-own-method"]
     assert snip.__doc__.splitlines()[0] in pages["write-your-own-method"]  # the file as it runs
     assert "from . import random_pruning, snip" in pages["write-your-own-method"]
-    assert "graph mixing (Â H)" in pages["designing-a-lightweight-gcn"] and "hidden units ÷ 4" in pages["designing-a-lightweight-gcn"]
+    assert (
+        "graph mixing (Â H)" in pages["designing-a-lightweight-gcn"]
+        and "hidden units ÷ 4" in pages["designing-a-lightweight-gcn"]
+    )
 
 
 def test_provenance_is_recorded_and_shown(built):
@@ -172,8 +179,11 @@ def test_config_keeps_jupyter_books_extensions_but_thebe(repo_root):
 
     listed = yaml.safe_load((repo_root / "book" / "_config.yml").read_text())["sphinx"]["config"]["extensions"]
     defaults = get_default_sphinx_config()["extensions"]
-    assert listed == [e for e in defaults if e != "sphinx_thebe"] + ["sphinxcontrib.bibtex", "sphinx-mathjax-offline",
-                                                                         "sphinx_exercise"]
+    assert listed == [e for e in defaults if e != "sphinx_thebe"] + [
+        "sphinxcontrib.bibtex",
+        "sphinx-mathjax-offline",
+        "sphinx_exercise",
+    ]
 
 
 def test_parameter_cells_and_build_paths_are_hidden(built, repo_root):
@@ -278,7 +288,9 @@ def test_failing_notebook_stops_the_build(tmp_path, capsys):
     (old / "index.html").write_text("previous book")
 
     with pytest.raises(NotebookFailed) as error:
-        make_book(profile="smoke", notebooks_dir=notebooks, book_dir=book_dir, results=tmp_path / "r", log=lambda _: None)
+        make_book(
+            profile="smoke", notebooks_dir=notebooks, book_dir=book_dir, results=tmp_path / "r", log=lambda _: None
+        )
     message = str(error.value)
     assert error.value.notebook == "boom"
     assert "notebook boom failed" in message and "ZeroDivisionError" in message and "42 / divisor" in message
@@ -286,7 +298,9 @@ def test_failing_notebook_stops_the_build(tmp_path, capsys):
     assert (old / "index.html").read_text() == "previous book"
     assert not (book_dir / "notebooks").exists()
 
-    code = book.main(["--profile", "smoke", "--notebooks", str(notebooks), "--book", str(book_dir), "--results", str(tmp_path / "r")])
+    code = book.main(
+        ["--profile", "smoke", "--notebooks", str(notebooks), "--book", str(book_dir), "--results", str(tmp_path / "r")]
+    )
     assert code == 1
     assert "notebook boom failed" in capsys.readouterr().err
 
@@ -296,7 +310,9 @@ def test_notebook_missing_from_the_toc_is_an_error(tmp_path, repo_root):
     shutil.copytree(repo_root / "notebooks", notebooks)
     (notebooks / "orphan.md").write_text(FAILING)
     with pytest.raises(book.BookError, match="orphan.md is not in the book"):
-        make_book(profile="smoke", notebooks_dir=notebooks, book_dir=copy_book(repo_root, tmp_path / "book"), build=False)
+        make_book(
+            profile="smoke", notebooks_dir=notebooks, book_dir=copy_book(repo_root, tmp_path / "book"), build=False
+        )
 
 
 def test_stats_and_figure_for_two_people(small_sbu):
@@ -374,7 +390,11 @@ def test_browser_check_reports_console_errors(tmp_path):
     problems = check_book(html)
     assert _kinds(problems) == [("error.html", "console error"), ("syntax.html", "console error"),
                                 ("throws.html", "console error")]  # fmt: skip
-    assert "boom" in problems[0].detail and "SyntaxError" in problems[1].detail and "undefinedFunction" in problems[2].detail
+    assert (
+        "boom" in problems[0].detail
+        and "SyntaxError" in problems[1].detail
+        and "undefinedFunction" in problems[2].detail
+    )
     assert sorted(p.name for p in (tmp_path / "screenshots").glob("*.png")) == [
         "error.png", "logs.png", "syntax.png", "throws.png"]  # fmt: skip
 
@@ -455,12 +475,17 @@ def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path,
     the cache only when the SBU files are not found (the notebooks' execution is stubbed here)."""
     from gcnprune.profiles import DEFAULT_PROFILES, default_profile
 
-    assert DEFAULT_PROFILES == {"synthetic": "quick", "sbu": "paper", "fpha": "paper"} and default_profile("fpha") == "paper"
+    assert (
+        DEFAULT_PROFILES == {"synthetic": "quick", "sbu": "paper", "fpha": "paper"}
+        and default_profile("fpha") == "paper"
+    )
     if (repo_root / "data" / "sbu").exists():
         pytest.skip("this clone holds data/sbu; reading the cache only needs a machine without the SBU files")
     monkeypatch.setenv("GCNPRUNE_DATA", str(tmp_path / "no-data"))
     executed = {}
-    monkeypatch.setattr(book.runner, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0)
+    monkeypatch.setattr(
+        book.runner, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0
+    )
     monkeypatch.setattr(book.runner, "hide_parameter_cells", lambda path: None)
     log: list[str] = []
     make_book(only="datasets", build=False, results=tmp_path / "results", book_dir=copy_book(repo_root, tmp_path / "book"),

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import dead_pid
+from smoke_runs import smoke
 
 from gcnprune import cli, runner
 from gcnprune.errors import CacheError
 from gcnprune.experiments import audit_cache, load_run, prepare, run, stale_runs
-from smoke_runs import smoke
 
 DENSE = smoke("dense", 0.0)
 GRID = ["grid", "--profile", "smoke", "--methods", "dense,magnitude", "--rates", "0.5", "--folds", "1"]
@@ -135,7 +135,10 @@ def test_clean_refuses_a_results_path_that_is_a_file(tmp_path, capsys):
     path = tmp_path / "results"
     path.write_text("")
     assert cli.main(["clean", "--delete", "--results", str(path)]) == 1
-    assert capsys.readouterr().err == f"error: the results path {path} is not a folder; give a folder for the run cache (--results DIR)\n"
+    assert (
+        capsys.readouterr().err
+        == f"error: the results path {path} is not a folder; give a folder for the run cache (--results DIR)\n"
+    )
     assert path.is_file()
 
 
@@ -144,5 +147,9 @@ def test_cache_error_crosses_process_boundaries(tmp_path):
     import pickle
 
     error = pickle.loads(pickle.dumps(CacheError(tmp_path / "abc", "metrics.json is missing")))
-    assert isinstance(error, CacheError) and error.folder == tmp_path / "abc" and error.problem == "metrics.json is missing"
+    assert (
+        isinstance(error, CacheError)
+        and error.folder == tmp_path / "abc"
+        and error.problem == "metrics.json is missing"
+    )
     assert str(error).startswith(f"damaged run folder {tmp_path / 'abc'}: metrics.json is missing;")

@@ -37,7 +37,11 @@ def test_the_policy_trains_only_where_the_data_is_at_hand(no_sbu_data, small_sbu
 def test_a_complete_cache_is_read_without_training(no_sbu_data, results_dir, monkeypatch):
     trained = record_training(monkeypatch)
     configs = magnitude_chapter(results_dir, missing="omit").configs
-    assert [(c.method, c.rate, c.fold) for c in configs] == [("dense", 0.0, 0), ("magnitude", 0.9, 0), ("magnitude", 0.9, 0)]
+    assert [(c.method, c.rate, c.fold) for c in configs] == [
+        ("dense", 0.0, 0),
+        ("magnitude", 0.9, 0),
+        ("magnitude", 0.9, 0),
+    ]
     write_runs(configs, results_dir, accuracy=0.75)
     chapter = magnitude_chapter(results_dir)
     assert chapter.policy == "require" and chapter.missing == [] and trained == []
@@ -56,10 +60,15 @@ def test_a_missing_run_is_one_error_naming_it_and_the_command(no_sbu_data, resul
         magnitude_chapter(results_dir)
     message, absent = str(error.value), configs[-1]
     assert isinstance(error.value, UserError) and "\n" not in message
-    assert message.startswith("1 of the 3 runs of the magnitude-pruning chapter (sbu, smoke profile) are not in the run cache")
+    assert message.startswith(
+        "1 of the 3 runs of the magnitude-pruning chapter (sbu, smoke profile) are not in the run cache"
+    )
     assert f"{label(absent)} at rate 0.9 (fold 1, seed 0)" in message and absent.run_hash() in message
     assert f"`make book PROFILE=smoke DATA=<SBU folder> RESULTS={results_dir}`" in message
-    assert f"python scripts/paper_grids.py --dataset sbu --profile smoke --data <SBU folder> --results {results_dir}" in message
+    assert (
+        f"python scripts/paper_grids.py --dataset sbu --profile smoke --data <SBU folder> --results {results_dir}"
+        in message
+    )
     assert trained == [] and sorted(p.name for p in results_dir.iterdir()) == before
     # left out instead, on request: the page counts them
     runs, missing = collect_runs(configs, "omit", "a test", "smoke", results_dir)

@@ -349,7 +349,9 @@ def test_synthetic_shapes_and_frame_range():
     assert all(np.isfinite(s).all() for s in data.sequences)
 
 
-@pytest.mark.parametrize("config", [SMALL, SyntheticConfig(num_subjects=7, per_class_per_subject=2, num_folds=3, max_frames=25)])
+@pytest.mark.parametrize(
+    "config", [SMALL, SyntheticConfig(num_subjects=7, per_class_per_subject=2, num_folds=3, max_frames=25)]
+)
 def test_synthetic_every_class_in_every_fold_and_partition(config):
     data = make_synthetic(config)
     assert len(data.splits) == config.num_folds

@@ -14,20 +14,27 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from smoke_runs import record_training
 
 from gcnprune import __version__, experiments, repo, runner
 from gcnprune.cli import _folds, main
 from gcnprune.experiments import (
-    Grid, RunConfig, Variant, accuracy_table, load_run, make_config, parent_weights, run, run_grid, summarise,
+    Grid,
+    RunConfig,
+    Variant,
+    accuracy_table,
+    load_run,
+    make_config,
+    parent_weights,
+    run,
+    run_grid,
+    summarise,
 )  # fmt: skip
-from gcnprune.masks import get_mask
+from gcnprune.masks import get_mask, kept_count, magnitude_mask
 from gcnprune.methods import METHODS, PruningMethod, get_method, register
 from gcnprune.methods.base import NoConfig
-from gcnprune.masks import kept_count, magnitude_mask
 from gcnprune.methods.magnitude import Magnitude, MagnitudeConfig
 from gcnprune.profiles import PROFILES, get_profile
-
-from smoke_runs import record_training
 
 METRIC_KEYS = {"accuracy", "achieved_rate", "prunable_dense", "prunable_nonzero", "params_dense", "params_nonzero",
                "train_seconds", "version", "git_commit", "target_rate", "torch", "evaluated_on"}  # fmt: skip
@@ -107,7 +114,9 @@ def test_magnitude_run_hits_its_target_and_reuses_dense_parent(results_dir, trai
     assert abs(metrics["achieved_rate"] - 0.9) <= 1 / n
     assert metrics["params_dense"] - metrics["params_nonzero"] == n - metrics["prunable_nonzero"]
     assert metrics["target_rate"] == 0.9
-    assert json.loads((results_dir / config.run_hash() / "config.json").read_text())["method_config"] == {"scope": scope}
+    assert json.loads((results_dir / config.run_hash() / "config.json").read_text())["method_config"] == {
+        "scope": scope
+    }
     # another rate starts from the same dense parent without training it again
     run(smoke("magnitude", 0.5, method_config={"scope": scope}), results_dir)
     assert train_calls == [("dense", 0.0), ("magnitude", 0.9), ("magnitude", 0.5)]
@@ -220,7 +229,13 @@ def test_parent_is_the_dense_run_of_the_same_fold_and_seed():
     config = smoke("magnitude", 0.9, seed=2, fold=3, method_config={"scope": "layer"})
     parent = config.parent()
     assert (parent.method, parent.rate, parent.method_config) == ("dense", 0.0, {})
-    assert (parent.seed, parent.fold, parent.train, parent.model, parent.features) == (2, 3, config.train, config.model, config.features)
+    assert (parent.seed, parent.fold, parent.train, parent.model, parent.features) == (
+        2,
+        3,
+        config.train,
+        config.model,
+        config.features,
+    )
     assert parent.run_hash() == smoke(seed=2, fold=3).run_hash()
 
 
@@ -261,7 +276,9 @@ def test_git_commit_unknown_when_git_fails(monkeypatch):
 
 def test_git_commit_reports_the_commit(monkeypatch):
     sha = "0123456789abcdef0123456789abcdef01234567"
-    monkeypatch.setattr(repo.subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 0, stdout=sha + "\n"))
+    monkeypatch.setattr(
+        repo.subprocess, "run", lambda args, **kw: subprocess.CompletedProcess(args, 0, stdout=sha + "\n")
+    )
     assert experiments.git_commit() == sha
 
 
@@ -474,4 +491,7 @@ def test_cli_set_rejects_a_malformed_setting(capsys):
     from gcnprune.cli import main
 
     assert main(["grid", "--set", "scope=layer"]) == 1
-    assert capsys.readouterr().err == "error: --set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got 'scope=layer'\n"
+    assert (
+        capsys.readouterr().err
+        == "error: --set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got 'scope=layer'\n"
+    )

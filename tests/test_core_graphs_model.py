@@ -115,7 +115,9 @@ def test_node_signals_with_velocities():
 
 
 def test_trajectories_stack_normalised_chunk_means():
-    data = make_synthetic(SyntheticConfig(num_subjects=2, per_class_per_subject=1, num_folds=2, min_frames=3, max_frames=9))
+    data = make_synthetic(
+        SyntheticConfig(num_subjects=2, per_class_per_subject=1, num_folds=2, min_frames=3, max_frames=9)
+    )
     config = FeatureConfig(chunks=6)
     t = trajectories(data, config)
     assert t.shape == (len(data), 6, 15, 3) and t.dtype == torch.float32
@@ -171,10 +173,14 @@ def test_parameter_count_is_sum_of_numel():
     width = (c.heads + 1) * c.head_channels
     expected = (
         3 * (FEATURES * c.heads * c.head_channels + c.heads * c.head_channels)  # query, key, value
-        + FEATURES * c.head_channels + c.head_channels  # adjacency head
-        + width * c.graph_channels + c.graph_channels
-        + JOINTS * c.graph_channels * c.hidden + c.hidden
-        + c.hidden * CLASSES + CLASSES
+        + FEATURES * c.head_channels
+        + c.head_channels  # adjacency head
+        + width * c.graph_channels
+        + c.graph_channels
+        + JOINTS * c.graph_channels * c.hidden
+        + c.hidden
+        + c.hidden * CLASSES
+        + CLASSES
     )
     assert model.parameter_count() == expected
 

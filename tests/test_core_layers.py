@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from smoke_runs import smoke
 
 import gcnprune.methods
 from gcnprune.experiments import Grid, Variant, accuracy_table, label
@@ -23,14 +24,14 @@ from gcnprune.methods.phase_field import PhaseFieldConfig
 from gcnprune.methods.topological import TopologicalConfig
 from gcnprune.plots import METHOD_STYLES
 
-from smoke_runs import smoke
-
 RUN_LAYER = {"experiments", "run_config", "cache", "runner", "grid", "grids", "variants", "tables", "chapters"}
 
 
 def test_importing_the_methods_loads_nothing_of_the_run_layer():
     code = "import sys, gcnprune.methods; print(' '.join(sorted(sys.modules)))"
-    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert "gcnprune.methods.multi_rate" in loaded  # the registry's modules did load
     assert sorted(f"gcnprune.{name}" for name in RUN_LAYER if f"gcnprune.{name}" in loaded) == []
 
@@ -118,7 +119,9 @@ def test_a_variant_names_what_differs_from_the_defaults():
     ablation = Variant.of("probabilistic", {"alignment_weight": 0.0, "family": "laplace"})  # the family is the default
     assert ablation.label == "probabilistic (alignment_weight=0.0)"
     config = smoke("probabilistic", 0.9, {"threshold": "empirical"})
-    assert label(config) == Variant.of(config.method, config.method_config).label == "probabilistic (threshold=empirical)"
+    assert (
+        label(config) == Variant.of(config.method, config.method_config).label == "probabilistic (threshold=empirical)"
+    )
 
 
 def test_every_variant_the_book_runs_has_its_fixed_figure_style():

@@ -12,8 +12,17 @@ import torch
 from torch.nn.utils import parametrize
 
 from gcnprune.graphs import normalised_adjacency
-from gcnprune.masks import Mask, attach, get_mask, latent_weights, parametrizations, set_mask
-from gcnprune.masks import MagnitudeRanking, kept_count, magnitude_mask
+from gcnprune.masks import (
+    MagnitudeRanking,
+    Mask,
+    attach,
+    get_mask,
+    kept_count,
+    latent_weights,
+    magnitude_mask,
+    parametrizations,
+    set_mask,
+)
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN, ModelConfig
 from gcnprune.profiles import get_profile

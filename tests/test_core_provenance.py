@@ -8,13 +8,13 @@ import shutil
 
 import numpy as np
 import pytest
+from smoke_runs import smoke
 
 from gcnprune.data import data_fingerprint, load_dataset
 from gcnprune.data.sbu import actor_pair
 from gcnprune.experiments import load_run, make_config, run, stale_runs
 from gcnprune.methods import METHODS
 from gcnprune.train import validation_split
-from smoke_runs import smoke
 
 # Every actor pair of SBU's layout appears in two sets, with the roles swapped in one of them.
 PAIRED_SETS = {"s01s02": {1: 2, 2: 2}, "s02s01": {1: 1, 2: 2}, "s03s04": {1: 2, 2: 1}, "s04s02": {1: 1, 2: 1},

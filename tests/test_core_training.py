@@ -12,9 +12,8 @@ import torch
 from gcnprune.data import load_dataset
 from gcnprune.experiments import _prepare, _train, make_config
 from gcnprune.graphs import trajectories
-from gcnprune.masks import get_mask
+from gcnprune.masks import get_mask, kept_count
 from gcnprune.methods import get_method
-from gcnprune.masks import kept_count
 from gcnprune.train import TrainConfig, augment, seed_everything, validation_split
 
 VOLATILE = {"train_seconds", "curve_seconds", "git_commit"}
@@ -162,8 +161,15 @@ def test_validation_split_deterministic_and_seeded():
 
 @pytest.mark.parametrize(
     "bad",
-    [dict(epochs=0), dict(finetune_epochs=-1), dict(batch_size=0), dict(lr=0), dict(finetune_lr=-1.0),
-     dict(validation_fraction=0.0), dict(validation_fraction=1.0)],  # fmt: skip
+    [
+        dict(epochs=0),
+        dict(finetune_epochs=-1),
+        dict(batch_size=0),
+        dict(lr=0),
+        dict(finetune_lr=-1.0),
+        dict(validation_fraction=0.0),
+        dict(validation_fraction=1.0),
+    ],  # fmt: skip
 )
 def test_train_config_validation(bad):
     with pytest.raises(ValueError):

@@ -22,6 +22,7 @@ import torch
 pytest.importorskip("distributed")
 import cloudpickle
 from distributed import Client, LocalCluster, get_task_stream
+
 from gcnprune import cli, runner
 from gcnprune.clusters import parse_cluster, scheduler_environment, slurm_options
 from gcnprune.dask_executor import DaskExecutor
@@ -129,7 +130,9 @@ def test_parents_run_before_their_children(dask_run):
         if parent is not None:
             assert stored.index(parent.run_hash()) < stored.index(run)
             # a worker's clock stamps are shifted by the scheduler's estimate of its latency: allow that much
-            assert compute[parent.run_hash()][1] - 0.1 < compute[run][0], f"{config.method} started before its parent ended"
+            assert compute[parent.run_hash()][1] - 0.1 < compute[run][0], (
+                f"{config.method} started before its parent ended"
+            )
 
 
 @pytest.mark.dask
@@ -196,14 +199,19 @@ def test_a_failing_run_is_reported_and_the_others_finish_then_the_rerun_resumes(
     magnitude = next(c for c in grid.configs() if c.method == "magnitude" and c.rate == 0.9)
     mrmp = [c for c in grid.configs() if c.method == "multi_rate"]
     assert set(failed) == {magnitude.run_hash(), mrmp[0].parent().run_hash(), *(c.run_hash() for c in mrmp)}
-    assert f"run {magnitude.run_hash()} (magnitude at rate 0.9, fold 1, seed 0, synthetic): RuntimeError: boom in magnitude" in message
+    assert (
+        f"run {magnitude.run_hash()} (magnitude at rate 0.9, fold 1, seed 0, synthetic): RuntimeError: boom in magnitude"
+        in message
+    )
     assert "Traceback (most recent call last)" in failed[magnitude.run_hash()].traceback
     assert "boom in magnitude" in failed[magnitude.run_hash()].traceback
     for c in mrmp:
         assert failed[c.run_hash()].reason == f"not run: its parent run {c.parent().run_hash()} failed"
     assert "2 other(s) finished and are cached" in message  # dense and magnitude at 0.5
     done = {p.name for p in results.iterdir()}
-    assert done == {c.run_hash() for c in grid.configs() if c.method == "dense" or c.rate == 0.5 and c.method == "magnitude"}
+    assert done == {
+        c.run_hash() for c in grid.configs() if c.method == "dense" or c.rate == 0.5 and c.method == "magnitude"
+    }
     # the rerun computes only what failed, and the cache ends as the local executor's
     with get_task_stream(client) as stream:
         run_grid(grid, results, progress=False, executor=DaskExecutor(client))
@@ -275,7 +283,9 @@ def test_book_notebooks_use_the_scheduler_the_runner_names(client, monkeypatch):
 def test_nothing_imports_dask_unless_asked():
     code = ("import sys, gcnprune.cli, gcnprune.book, gcnprune.chapters, gcnprune.experiments, gcnprune.executors; "
             "assert not {'dask', 'distributed', 'dask_jobqueue'} & set(sys.modules), sorted(sys.modules)")  # fmt: skip
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    )
 
 
 # --- options, checked before anything starts ----------------------------------------------------------
@@ -300,14 +310,18 @@ def test_grid_refuses_bad_cluster_options(capsys, tmp_path, args, problem):
 
 def test_slurm_without_sbatch_is_refused(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("gcnprune.clusters.shutil.which", lambda name: None)
-    code = cli.main(["grid", "--profile", "smoke", "--folds", "1", "--results", str(tmp_path / "r"), "--cluster", "slurm"])
+    code = cli.main(
+        ["grid", "--profile", "smoke", "--folds", "1", "--results", str(tmp_path / "r"), "--cluster", "slurm"]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "submits workers with sbatch, which is not on PATH here" in err
 
 
 def test_missing_dask_names_the_extra(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now raises ImportError
-    code = cli.main(["grid", "--profile", "smoke", "--folds", "1", "--results", str(tmp_path / "r"), "--cluster", "local:2"])
+    code = cli.main(
+        ["grid", "--profile", "smoke", "--folds", "1", "--results", str(tmp_path / "r"), "--cluster", "local:2"]
+    )
     err = capsys.readouterr().err
     assert code == 1 and 'install it with pip install -e ".[cluster]"' in err, err
 

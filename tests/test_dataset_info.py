@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 from fpha_fixture import write_fpha
 
-from gcnprune.data import (DatasetNotFoundError, SkeletonDataset, SyntheticConfig, data_folder, dataset_info, load_fpha,
-                           load_sbu, make_synthetic)  # fmt: skip
+from gcnprune.data import (
+    DatasetNotFoundError,
+    SkeletonDataset,
+    SyntheticConfig,
+    data_folder,
+    dataset_info,
+    load_fpha,
+    load_sbu,  # fmt: skip
+    make_synthetic,
+)
 from gcnprune.data.fpha import SPLIT_FILE, read_split
 from gcnprune.data.stats import NO_DATA, describe
 from gcnprune.errors import UserError
@@ -59,7 +67,9 @@ def test_describe_marks_the_sizes_that_need_the_files():
     facts = describe(dataset_info("sbu"))
     assert facts["classes"] == 8 and facts["skeletons"] == 2 and facts["splits"] == 5
     assert facts["sequences"] == facts["train/test sizes"] == NO_DATA
-    assert isinstance(describe(make_synthetic(SyntheticConfig(num_subjects=5, per_class_per_subject=1)))["sequences"], int)
+    assert isinstance(
+        describe(make_synthetic(SyntheticConfig(num_subjects=5, per_class_per_subject=1)))["sequences"], int
+    )
 
 
 def test_data_folder(small_sbu, tmp_path, monkeypatch):

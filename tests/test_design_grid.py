@@ -52,7 +52,7 @@ def test_the_design_grid_runs_the_quick_profile_in_a_paper_book_and_the_books_pr
 
 
 def test_teaching_chapters_run_last_and_are_not_method_chapters():
-    assert ORDER[-len(TEACHING):] == tuple(TEACHING) and not set(TEACHING) & set(CHAPTERS)
+    assert ORDER[-len(TEACHING) :] == tuple(TEACHING) and not set(TEACHING) & set(CHAPTERS)
     (grid,) = chapter_grids("write-your-own-method", "synthetic", "smoke", [0], [0])
     assert set(grid.methods) == {"dense", "magnitude", "random", "snip"} and tuple(grid.rates) == TUTORIAL_RATES
     (grid,) = chapter_grids("write-your-own-method", "synthetic", "smoke", [0], [0], rates=[0.7])

@@ -29,7 +29,7 @@ def _split(environment):
 
 def _makefile_extras(repo_root) -> list[str]:
     found = re.findall(r'pip install -e "\.\[([^\]]*)\]"', (repo_root / "Makefile").read_text())
-    assert len(found) == 1, "the Makefile should install the package once, as pip install -e \".[extras]\""
+    assert len(found) == 1, 'the Makefile should install the package once, as pip install -e ".[extras]"'
     return [e.strip() for e in found[0].split(",")]
 
 

@@ -14,6 +14,8 @@ from collections import OrderedDict
 
 import pytest
 import torch
+from smoke_runs import smoke
+from test_methods_topological import CHANNELS, FEATURES, HEADS, full, tiny
 
 from gcnprune.cli import main
 from gcnprune.compact import CompactGCN, load_compact
@@ -23,9 +25,6 @@ from gcnprune.export import check_logits, compact_model, export_run, removed_uni
 from gcnprune.masks import Mask, set_mask
 from gcnprune.tensor_file import from_csr, index_dtype, pack_matrix, read_tensors, to_csr, write_tensors
 from gcnprune.unit_graph import consistent, layer_shapes
-
-from smoke_runs import smoke
-from test_methods_topological import CHANNELS, FEATURES, HEADS, full, tiny
 
 TOLERANCE = 1e-5
 
@@ -61,7 +60,9 @@ def test_random_masks_at_every_density_give_the_masked_logits(adjacency_head):
     for trial in range(120):
         model = randomised(trial, adjacency_head=adjacency_head)
         density = (0.0, 0.03, 0.1, 0.3, 0.6, 1.0)[trial % 6]
-        masks = OrderedDict((n, (torch.rand(m.shape, generator=generator) < density).float()) for n, m in full(model).items())
+        masks = OrderedDict(
+            (n, (torch.rand(m.shape, generator=generator) < density).float()) for n, m in full(model).items()
+        )
         compact = compact_model(masked(model, masks))
         assert_same_logits(model, compact, x)
         assert_same_logits(model, CompactGCN.from_bytes(compact.to_bytes()), x)
@@ -70,7 +71,9 @@ def test_random_masks_at_every_density_give_the_masked_logits(adjacency_head):
 def test_everything_pruned_leaves_the_folded_biases():
     model = masked(randomised(1), OrderedDict((n, torch.zeros_like(m)) for n, m in full(randomised(1)).items()))
     compact = compact_model(model)
-    assert compact.hidden_units == 0 and removed_units(compact) == sum(d for d, _ in structure_summary(compact).values())
+    assert compact.hidden_units == 0 and removed_units(compact) == sum(
+        d for d, _ in structure_summary(compact).values()
+    )
     x = torch.randn(4, 3, FEATURES)
     assert_same_logits(model, compact, x)
     assert torch.equal(compact(x)[0], compact(x)[3])  # constant logits
@@ -93,12 +96,27 @@ def test_one_path_keeps_exactly_its_units():
     compact = compact_model(model)
     s = compact.structure
     assert (s["heads"], s["qk_channels"], s["value_channels"]) == ([0], [[1]], [[0]])
-    assert (s["adjacency_channels"], s["graph_channels"], s["hidden_units"], s["in_features"]) == ([], [0], [0], [0, 1, 2])
+    assert (s["adjacency_channels"], s["graph_channels"], s["hidden_units"], s["in_features"]) == (
+        [],
+        [0],
+        [0],
+        [0, 1, 2],
+    )
     assert_same_logits(model, compact, torch.randn(40, 3, FEATURES))
 
 
-@pytest.mark.parametrize("case", ["constant key", "constant query", "uniform attention", "constant value",
-                                  "constant adjacency channel", "constant graph channel", "constant hidden unit"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "constant key",
+        "constant query",
+        "uniform attention",
+        "constant value",
+        "constant adjacency channel",
+        "constant graph channel",
+        "constant hidden unit",
+    ],
+)
 def test_each_folding_rule_is_exact(case):
     """Hand-made masks for each rule of export's docstring, on top of the full network."""
     model = randomised(3)
@@ -138,7 +156,9 @@ def test_export_keeps_exactly_the_consistent_weights():
     generator = torch.Generator().manual_seed(5)
     for trial in range(40):
         model = randomised(trial, prune_classifier=False)
-        masks = OrderedDict((n, (torch.rand(m.shape, generator=generator) < 0.3).float()) for n, m in full(model).items())
+        masks = OrderedDict(
+            (n, (torch.rand(m.shape, generator=generator) < 0.3).float()) for n, m in full(model).items()
+        )
         compact = compact_model(masked(model, masks))
         useful = int(sum(m.sum() for m in consistent(masks, layer_shapes(model), HEADS).values()))
         assert compact.projection.nonzero + compact.graph.nonzero + compact.hidden.nonzero == useful

@@ -34,7 +34,9 @@ def test_soft_mask_fidelity_takes_the_worst_run_not_the_mean():
     assert (lowest.method, lowest.value) == ("budget", pytest.approx(0.8))
     assert format_extreme(lowest, "{:.1f} %", 100) == "80.0 % (budget, rate 0.9)"
     shown = soft_mask_table(table, {"budget": "budget term alone"})
-    assert ("budget term alone", "0.9") in shown.index and shown.loc[("phase_field", "0.9"), "kept overlap, lowest (%)"] == "97.0"
+    assert ("budget term alone", "0.9") in shown.index and shown.loc[
+        ("phase_field", "0.9"), "kept overlap, lowest (%)"
+    ] == "97.0"
 
 
 def test_soft_mask_fidelity_without_records_has_no_extreme():
@@ -59,8 +61,10 @@ def test_cut_drift_is_signed_and_checked_against_the_tolerance():
     assert not bool(table.loc[("probabilistic", 0.99), "within"])
     assert table.loc[("probabilistic", 0.99), "drift"] == pytest.approx(-0.01)
     assert drift_summary(table, "ablation", 0.005) == "within 0.005 of the target at every rate (1 of 1)"
-    assert drift_summary(table, "probabilistic", 0.005) == \
-        "within 0.005 of the target at 1 of 2 rates; beyond it at 0.99 (up to 0.0100)"
+    assert (
+        drift_summary(table, "probabilistic", 0.005)
+        == "within 0.005 of the target at 1 of 2 rates; beyond it at 0.99 (up to 0.0100)"
+    )
     assert drift_summary(table, "missing") == "not run in this build"
     shown = cut_drift_table(table, tolerance=0.005)
     assert list(shown["within 0.005"]) == ["yes", "no", "yes"]

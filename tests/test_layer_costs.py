@@ -12,7 +12,7 @@ import torch
 from gcnprune.bench import gcn_macs
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.layer_costs import PRODUCTS, kept_units, layer_costs, pruning_patterns
-from gcnprune.masks import magnitude_mask, latent_weights
+from gcnprune.masks import latent_weights, magnitude_mask
 from gcnprune.model import GCN, ModelConfig
 
 SMALL = ModelConfig(heads=2, head_channels=4, graph_channels=8, hidden=32)
@@ -29,7 +29,9 @@ def test_totals_are_the_models_parameters_and_the_bench_formulas_multiply_adds(c
     table = layer_costs(model)
     assert table["parameters"].sum() == model.parameter_count()
     assert table["multiply-adds"].sum() == gcn_macs(model)
-    assert table["parameters (%)"].sum() == pytest.approx(100) and table["multiply-adds (%)"].sum() == pytest.approx(100)
+    assert table["parameters (%)"].sum() == pytest.approx(100) and table["multiply-adds (%)"].sum() == pytest.approx(
+        100
+    )
     assert ("attention.adjacency_value" in table.index) == config.adjacency_head
     assert set(table.index[table["prunable"]]) == set(model.prunable_layers())
 
@@ -63,5 +65,7 @@ def test_pruning_patterns_set_global_and_per_layer_mp_side_by_side():
         mask = magnitude_mask(weights, 0.9, scope)
         expected = kept_units(mask)
         assert table[(f"MP, {scope}", "output units left")].tolist() == expected["output units left"].tolist()
-        assert table[(f"MP, {scope}", "weights kept (%)")].tolist() == pytest.approx(expected["weights kept (%)"].tolist())
+        assert table[(f"MP, {scope}", "weights kept (%)")].tolist() == pytest.approx(
+            expected["weights kept (%)"].tolist()
+        )
     assert table[("", "output units")].tolist() == [w.shape[0] for w in weights.values()]

@@ -8,17 +8,15 @@ import math
 import shutil
 
 import pytest
+import smoke_runs
 import torch
 
 from gcnprune import experiments
 from gcnprune.experiments import RunConfig, run
-from gcnprune.masks import get_mask, latent_weights, parametrizations
+from gcnprune.masks import get_mask, kept_count, latent_weights, magnitude_mask, parametrizations
 from gcnprune.methods import METHODS, get_method
 from gcnprune.methods.annealing import Annealing
-from gcnprune.masks import kept_count, magnitude_mask
 from gcnprune.train import cross_entropy
-
-import smoke_runs
 
 SMALL_MULTI_RATE = {"training_rates": (0.5, 0.9)}  # two rates keep the multi-rate training cheap
 LEARNED = ("phase_field", "budget", "budget_l1", "budget_entropy", "topological", "probabilistic")
@@ -111,10 +109,19 @@ def test_same_config_twice_gives_identical_metrics(shared, tmp_path, method, rat
 BAD_CONFIGS = [
     ("magnitude", {"scope": "row"}),
     ("magnitude", {"rate": 0.5}),
-    *[(name, bad) for name in ("phase_field", "budget", "budget_l1", "budget_entropy") for bad in (
-        {"budget_weight": -1.0}, {"potential_weight": -0.5}, {"threshold": "neuron"}, {"temperature_start": 0.0},
-        {"temperature_start": -1.0}, {"temperature_start": 10.0, "temperature_end": 5.0}, {"potential": "l2"},
-    )],  # fmt: skip
+    *[
+        (name, bad)
+        for name in ("phase_field", "budget", "budget_l1", "budget_entropy")
+        for bad in (
+            {"budget_weight": -1.0},
+            {"potential_weight": -0.5},
+            {"threshold": "neuron"},
+            {"temperature_start": 0.0},
+            {"temperature_start": -1.0},
+            {"temperature_start": 10.0, "temperature_end": 5.0},
+            {"potential": "l2"},
+        )
+    ],  # fmt: skip
     ("topological", {"budget_weight": -1.0}),
     ("topological", {"kappa": 0.0}),
     ("topological", {"kappa": -3.0}),
@@ -122,15 +129,29 @@ BAD_CONFIGS = [
     ("topological", {"temperature_start": 300.0, "temperature_end": 200.0}),
     ("topological", {"threshold": "neuron"}),
     ("topological", {"potential_weight": 1.0}),
-    *[(name, bad) for name in ("probabilistic", "multi_rate_train", "multi_rate") for bad in (
-        {"family": "cauchy"}, {"threshold": "network"}, {"alignment_weight": -1.0}, {"kl_samples": 1},
-        {"temperature_start": 0.0}, {"temperature_start": 2.0, "temperature_end": 1.0},
-    )],  # fmt: skip
-    *[(name, bad) for name in ("multi_rate_train", "multi_rate") for bad in (
-        {"training_rates": ()}, {"training_rates": (0.5, 1.0)}, {"training_rates": (-0.1,)},
-        {"training_rates": (0.5, 0.9), "rate_weights": (1.0,)},
-        {"training_rates": (0.5, 0.9), "rate_weights": (1.0, -1.0)},
-    )],  # fmt: skip
+    *[
+        (name, bad)
+        for name in ("probabilistic", "multi_rate_train", "multi_rate")
+        for bad in (
+            {"family": "cauchy"},
+            {"threshold": "network"},
+            {"alignment_weight": -1.0},
+            {"kl_samples": 1},
+            {"temperature_start": 0.0},
+            {"temperature_start": 2.0, "temperature_end": 1.0},
+        )
+    ],  # fmt: skip
+    *[
+        (name, bad)
+        for name in ("multi_rate_train", "multi_rate")
+        for bad in (
+            {"training_rates": ()},
+            {"training_rates": (0.5, 1.0)},
+            {"training_rates": (-0.1,)},
+            {"training_rates": (0.5, 0.9), "rate_weights": (1.0,)},
+            {"training_rates": (0.5, 0.9), "rate_weights": (1.0, -1.0)},
+        )
+    ],  # fmt: skip
     ("dense", {"anything": 1}),
 ]
 

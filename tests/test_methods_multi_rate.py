@@ -8,14 +8,13 @@ import shutil
 
 import pytest
 import torch
+from smoke_runs import record_training
 
 from gcnprune import experiments
 from gcnprune.experiments import make_config, parent_weights, run_configs
-from gcnprune.methods import get_method
 from gcnprune.masks import kept_count
+from gcnprune.methods import get_method
 from gcnprune.methods.multi_rate import CURVE_RATES, MultiRateConfig
-
-from smoke_runs import record_training
 
 SMALL = {"training_rates": (0.5, 0.9, 0.97)}
 GRID_RATES = (0.5, 0.8, 0.97)  # 0.8 is not a training rate
@@ -48,7 +47,7 @@ def test_multi_rate_config_validation(bad):
             get_method(name, bad)
 
 
- # fmt: skip
+# fmt: skip
 def test_multi_rate_config_rejects_weights_that_sum_to_zero():
     with pytest.raises(ValueError):
         MultiRateConfig(training_rates=(0.5, 0.9), rate_weights=(0.0, 0.0))

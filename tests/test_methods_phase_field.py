@@ -10,21 +10,23 @@ import math
 import numpy as np
 import pytest
 import torch
+from smoke_runs import smoke
 
 from gcnprune import experiments
 from gcnprune.experiments import RunConfig, run
-from gcnprune.masks import latent_weights, parametrizations, soft_masks
+from gcnprune.masks import kept_count, latent_weights, parametrizations, soft_masks
 from gcnprune.methods import get_method
 from gcnprune.methods.annealing import Annealing, GradualRate
 from gcnprune.methods.budget import ExactBudget, offset_bracket, solve_offset, threshold_masks
-from gcnprune.masks import kept_count
 from gcnprune.methods.phase_field import (
-    HISTOGRAM_AT, HISTOGRAM_BINS, BudgetConstrained, ThresholdMask, mask_statistics,
+    HISTOGRAM_AT,
+    HISTOGRAM_BINS,
+    BudgetConstrained,
+    ThresholdMask,
+    mask_statistics,
 )  # fmt: skip
 from gcnprune.methods.regularizers import POTENTIALS, double_well, entropy, l1, none
 from gcnprune.train import cross_entropy
-
-from smoke_runs import smoke
 
 BUDGET_METHODS = {"phase_field": double_well, "budget": none, "budget_l1": l1, "budget_entropy": entropy}
 
@@ -177,7 +179,9 @@ def test_exact_budget_holds_the_scheduled_kept_fraction(per_layer):
 
     def masks(name=None):
         chosen = margins if name is None else {name: margins[name]}
-        return torch.cat([threshold_masks(z, budget.temperature, budget.offsets[n]).flatten() for n, z in chosen.items()])
+        return torch.cat(
+            [threshold_masks(z, budget.temperature, budget.offsets[n]).flatten() for n, z in chosen.items()]
+        )
 
     for progress in (0.1, 0.3, 0.59, 0.9):
         budget.update(progress, margins)
@@ -212,7 +216,9 @@ def captured_objective(config: RunConfig, results, progress: float = 0.0):
         latent = latent_weights(model)
         with torch.no_grad():
             out["masks"] = torch.cat([m.flatten() for m in soft_masks(model).values()])
-            out["offset_free"] = torch.cat([p.soft_at(latent[n], 0.0).flatten() for n, p in parametrizations(model).items()])
+            out["offset_free"] = torch.cat(
+                [p.soft_at(latent[n], 0.0).flatten() for n, p in parametrizations(model).items()]
+            )
         out["thresholds"] = {n: p.threshold for n, p in parametrizations(model).items()}
         out["initial"] = {n: p.threshold.item() for n, p in parametrizations(model).items()}
         out["latent"] = {n: w.detach().clone() for n, w in latent_weights(model).items()}
@@ -229,7 +235,9 @@ def captured_objective(config: RunConfig, results, progress: float = 0.0):
 def test_objective_is_cross_entropy_plus_budget_plus_potential_under_the_exact_budget(shared, method, progress):
     """CE + λ (Σ m⁰ / n − k(p))² + μ Σ Φ(m) / n, with the masks m meeting the scheduled budget k(p) exactly."""
     rate, lam, mu = 0.7, 30.0, 2.0
-    out, _, _ = captured_objective(smoke(method, rate, {"budget_weight": lam, "potential_weight": mu}), shared, progress)
+    out, _, _ = captured_objective(
+        smoke(method, rate, {"budget_weight": lam, "potential_weight": mu}), shared, progress
+    )
     m, m0 = out["masks"], out["offset_free"]
     kept = kept_count(len(m), GradualRate(rate, 0.6).at(progress)) / len(m)
     expected = out["ce"] + lam * float((m0.mean() - kept) ** 2) + mu * float(BUDGET_METHODS[method](m).mean())
@@ -285,7 +293,9 @@ def test_hard_mask_keeps_the_largest_soft_mask_margins(shared, threshold):
     latent = latent_weights(model)
     params = parametrizations(model)
     with torch.no_grad():
-        margin = torch.cat([((latent[n].abs() - p.threshold) / p.scale + p.offset).flatten() for n, p in params.items()])
+        margin = torch.cat(
+            [((latent[n].abs() - p.threshold) / p.scale + p.offset).flatten() for n, p in params.items()]
+        )
         magnitude = torch.cat([latent[n].abs().flatten() for n in params])
     hard = torch.cat([p.hard.flatten() for p in params.values()])
     assert int(hard.sum()) == kept_count(len(hard), rate)
@@ -340,7 +350,7 @@ def test_histograms_at_5_50_95_percent_of_training(shared, method):
         assert 0.0 <= extra[key] <= 1.0
 
 
- # fmt: skip
+# fmt: skip
 def test_smoke_run_records_every_histogram(shared):
     metrics = run(smoke("phase_field", 0.9), shared)
     check_histograms(metrics["mask_histograms"], metrics["prunable_dense"], HISTOGRAM_AT)
@@ -359,4 +369,3 @@ def test_soft_masks_end_training_at_the_budget_and_keep_the_evaluated_network(sh
 
 def test_budget_methods_are_at_version_2():
     assert all(type(get_method(name)).version == 2 for name in BUDGET_METHODS)
-

@@ -11,13 +11,24 @@ import torch
 
 from gcnprune.experiments import make_config, run
 from gcnprune.graphs import normalised_adjacency
-from gcnprune.masks import get_mask, latent_weights, parametrizations
-from gcnprune.masks import kept_count
+from gcnprune.masks import get_mask, kept_count, latent_weights, parametrizations
 from gcnprune.methods.priors import (
-    FAMILIES, Prior, alignment_divergence, kl_to_prior, magnitude_targets, quantile_distance,
+    FAMILIES,
+    Prior,
+    alignment_divergence,
+    kl_to_prior,
+    magnitude_targets,
+    quantile_distance,
 )  # fmt: skip
 from gcnprune.methods.probabilistic import (
-    HISTOGRAM_BINS, BandStopMask, ProbabilisticConfig, attach_band_stop, band_mask, priors_of, set_bands, standardised_histogram,
+    HISTOGRAM_BINS,
+    BandStopMask,
+    ProbabilisticConfig,
+    attach_band_stop,
+    band_mask,
+    priors_of,
+    set_bands,
+    standardised_histogram,
 )  # fmt: skip
 from gcnprune.model import GCN, ModelConfig
 

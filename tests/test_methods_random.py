@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import smoke_runs
 import torch
 
 from gcnprune import experiments
 from gcnprune.experiments import run
 from gcnprune.masks import get_mask, kept_count, latent_weights
 from gcnprune.methods import METHODS
-
-import smoke_runs
 
 
 def fitted(config, results):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import smoke_runs
 import torch
 
 from gcnprune import experiments
@@ -13,8 +14,6 @@ from gcnprune.experiments import run
 from gcnprune.masks import get_mask, kept_count
 from gcnprune.methods import METHODS, get_method
 from gcnprune.methods.snip import connection_sensitivity
-
-import smoke_runs
 
 
 def fitted(config, results):

@@ -8,21 +8,25 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
+from smoke_runs import smoke
 
 from gcnprune import experiments
 from gcnprune.experiments import run
 from gcnprune.graphs import normalised_adjacency
-from gcnprune.masks import Mask, attach, get_mask, latent_weights, set_mask
+from gcnprune.masks import Mask, attach, get_mask, kept_count, latent_weights, magnitude_mask, set_mask
 from gcnprune.methods import get_method
-from gcnprune.masks import kept_count, magnitude_mask
 from gcnprune.methods.topological import ConsistentThresholdMask, consistent_soft_masks
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN, ModelConfig
 from gcnprune.unit_graph import (
-    consistent, consistent_magnitude_mask, dangling_fraction, hard_step, layer_shapes, smooth_step, unit_states,
+    consistent,
+    consistent_magnitude_mask,
+    dangling_fraction,
+    hard_step,
+    layer_shapes,
+    smooth_step,
+    unit_states,
 )  # fmt: skip
-
-from smoke_runs import smoke
 
 JOINTS, FEATURES, CLASSES = 3, 3, 2
 HEADS, CHANNELS, GRAPH, HIDDEN = 2, 2, 2, 3
@@ -142,7 +146,7 @@ def test_query_edges_dangle_when_the_matching_key_channel_has_no_edges(head, cha
     assert torch.allclose(outputs(model, masks, x), outputs(model, out, x), atol=1e-6)
 
 
- # fmt: skip
+# fmt: skip
 def test_key_edges_of_an_unreached_query_channel_only_dangle_if_they_cannot_change_the_output():
     model = tiny()
     masks, shapes = full(model), layer_shapes(model)

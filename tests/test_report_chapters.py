@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+
 from gcnprune.report import (
     magnitude,
     multi_rate,
@@ -22,17 +23,30 @@ def summary(rows, columns=("method", "rate", "mean", "std", "dangling_fraction")
 
 
 def test_magnitude_dangling_text():
-    s = summary([("dense", 0.0, 90, 0, 0.0), (MP, 0.5, 88, 0, 0.0), (MP, 0.9, 80, 0, 0.0005), (MP, 0.98, 50, 0, 0.25),
-                 (MP, 0.99, 40, 0, 0.125), (MP_LAYER, 0.9, 81, 0, 0.0)])
+    s = summary(
+        [
+            ("dense", 0.0, 90, 0, 0.0),
+            (MP, 0.5, 88, 0, 0.0),
+            (MP, 0.9, 80, 0, 0.0005),
+            (MP, 0.98, 50, 0, 0.25),
+            (MP, 0.99, 40, 0, 0.125),
+            (MP_LAYER, 0.9, 81, 0, 0.0),
+        ]
+    )
     assert magnitude.dangling_text(s, MP) == "from rate 0.98 on, at most 25.0 % of the kept weights (at rate 0.98)"
     assert magnitude.dangling_text(s, MP_LAYER) == "at none of this build's rates"
     assert magnitude.dangling_text(s, "absent") == "at none of this build's rates"
 
 
 def test_magnitude_emptied_text():
-    assert magnitude.emptied_text({0.9: {"hidden": 0.1, "attention.query": 0.5}}) == "at these rates it empties no layer"
-    kept = {0.9: {"hidden": 0.1, "attention.query": 0.5},
-            0.98: {"hidden": 0.0, "attention.query": 0.0}, 0.99: {"hidden": 0.0, "attention.query": 0.0}}
+    assert (
+        magnitude.emptied_text({0.9: {"hidden": 0.1, "attention.query": 0.5}}) == "at these rates it empties no layer"
+    )
+    kept = {
+        0.9: {"hidden": 0.1, "attention.query": 0.5},
+        0.98: {"hidden": 0.0, "attention.query": 0.0},
+        0.99: {"hidden": 0.0, "attention.query": 0.0},
+    }
     assert magnitude.emptied_text(kept) == "at rate 0.98 it already empties the hidden and query layers"
     one = {0.99: {"hidden": 0.0, "graph_conv.linear": 0.2}}
     assert magnitude.emptied_text(one) == "at rate 0.99 it already empties the hidden layer"
@@ -53,11 +67,15 @@ def test_magnitude_layer_table_and_facts():
     assert facts["mp_weights_source"].startswith("computed at initialisation")
     trained = magnitude.LayerWeights(initial, {n: 2 * w for n, w in initial.items()}, fold=2)
     assert magnitude.layer_table(trained, kept).loc["mean |w|, trained", "hidden"] == "0.5000"
-    assert magnitude.layer_facts(trained, kept)["mp_weights_source"] == "computed on the trained dense network of fold 3"
+    assert (
+        magnitude.layer_facts(trained, kept)["mp_weights_source"] == "computed on the trained dense network of fold 3"
+    )
 
 
 def test_magnitude_table_rates_and_facts():
-    s = summary([("dense", 0.0, 90, 1, 0.0), (MP, 0.9, 85.04, 1, 0.0), (MP, 0.99, 60, 2, 0.0), (MP_LAYER, 0.99, 65, 1, 0.0)])
+    s = summary(
+        [("dense", 0.0, 90, 1, 0.0), (MP, 0.9, 85.04, 1, 0.0), (MP, 0.99, 60, 2, 0.0), (MP_LAYER, 0.99, 65, 1, 0.0)]
+    )
     assert magnitude.table_rates(s) == [0.9, 0.99]
     assert magnitude.table_rates(s[s["rate"] != 0.9].assign(rate=[0.0, 0.5, 0.7])) == [0.5, 0.7]
     chapter = SimpleNamespace(runs=pd.DataFrame({"method": ["dense"] * 4}), folds=[0], seeds=[0])
@@ -70,9 +88,18 @@ def test_magnitude_table_rates_and_facts():
 
 
 def test_topological_dangling_table_and_facts():
-    s = summary([("dense", 0.0, 90, 1, 0.0), (MP, 0.9, 80, 1, 0.05), (MP, 0.98, 50, 2, 0.4),
-                 (MP_LAYER, 0.98, 55, float("nan"), 0.1), (topological.TC, 0.98, 70, 1, 0.0)])
-    runs = pd.DataFrame({"method": [topological.TC] * 2, "rate": [0.98, 0.98], "magnitude_dangling_fraction": [0.1, 0.2]})
+    s = summary(
+        [
+            ("dense", 0.0, 90, 1, 0.0),
+            (MP, 0.9, 80, 1, 0.05),
+            (MP, 0.98, 50, 2, 0.4),
+            (MP_LAYER, 0.98, 55, float("nan"), 0.1),
+            (topological.TC, 0.98, 70, 1, 0.0),
+        ]
+    )
+    runs = pd.DataFrame(
+        {"method": [topological.TC] * 2, "rate": [0.98, 0.98], "magnitude_dangling_fraction": [0.1, 0.2]}
+    )
     table = topological.dangling_table(s, runs)
     assert table.index.tolist() == ["0.9", "0.98"] and table.index.name == "target rate"
     assert table.loc["0.98", ("accuracy (%)", "MP (per layer)")] == "55.0 ± 0.0"
@@ -86,8 +113,13 @@ def test_topological_dangling_table_and_facts():
 
 def test_phase_field_histograms():
     hist = {0.5: np.array([1, 2]), 1.0: np.array([3, 4])}
-    runs = pd.DataFrame({"method": [phase_field.PFM, phase_field.PFM, "budget", phase_field.PFM],
-                         "rate": [0.98, 0.98, 0.98, 0.99], "mask_histograms": [hist, hist, hist, hist]})
+    runs = pd.DataFrame(
+        {
+            "method": [phase_field.PFM, phase_field.PFM, "budget", phase_field.PFM],
+            "rate": [0.98, 0.98, 0.98, 0.99],
+            "mask_histograms": [hist, hist, hist, hist],
+        }
+    )
     assert phase_field.histogram_rate(runs) == 0.98
     assert phase_field.histogram_rate(runs.assign(rate=[0.95, 0.95, 0.95, 0.99])) == 0.95
     assert phase_field.histogram_rate(runs[runs["method"] != "budget"]) is None
@@ -96,58 +128,112 @@ def test_phase_field_histograms():
 
 
 def test_phase_field_staple_check():
-    s = summary([(phase_field.PFM, 0.9, 80, 1, 0), ("budget", 0.9, 82, 1, 0), (phase_field.PFM, 0.98, 70, 1, 0),
-                 ("budget_l1", 0.98, 60, 1, 0)])
+    s = summary(
+        [
+            (phase_field.PFM, 0.9, 80, 1, 0),
+            ("budget", 0.9, 82, 1, 0),
+            (phase_field.PFM, 0.98, 70, 1, 0),
+            ("budget_l1", 0.98, 60, 1, 0),
+        ]
+    )
     check = phase_field.staple_check(s)
     assert check["diff"].tolist() == pytest.approx([-2.0, 10.0])
 
 
 def test_probabilistic_histogram_rate_and_panels():
     pmp, ablation = probabilistic.PMP, probabilistic.ABLATION
-    runs = pd.DataFrame({"method": [pmp, pmp, ablation, pmp], "rate": [0.98, 0.98, 0.98, 0.99], "fold": [1, 0, 2, 0],
-                         "seed": [0, 0, 0, 0], "latent_histogram_start": ["s1", "s0", "a", "x"],
-                         "latent_histogram_end": ["e1", "e0", "b", "y"]})
+    runs = pd.DataFrame(
+        {
+            "method": [pmp, pmp, ablation, pmp],
+            "rate": [0.98, 0.98, 0.98, 0.99],
+            "fold": [1, 0, 2, 0],
+            "seed": [0, 0, 0, 0],
+            "latent_histogram_start": ["s1", "s0", "a", "x"],
+            "latent_histogram_end": ["e1", "e0", "b", "y"],
+        }
+    )
     assert probabilistic.histogram_rate(runs) == 0.98
     assert probabilistic.histogram_rate(runs[runs["method"] == pmp]) == 0.99
     assert probabilistic.histogram_rate(runs[runs["method"] == ablation]) is None
     config = {"alignment": "quantile", "alignment_weight": 0.5}
     panels = probabilistic.latent_panels(runs, config, 0.98)
-    assert panels == {"with the quantile alignment (η = 0.5), fold 1": ("s0", "e0"), "without it (η = 0), fold 3": ("a", "b")}
+    assert panels == {
+        "with the quantile alignment (η = 0.5), fold 1": ("s0", "e0"),
+        "without it (η = 0), fold 3": ("a", "b"),
+    }
     assert probabilistic.cut_labels(config)[pmp] == "PMP (quantile alignment, η = 0.5)"
     assert probabilistic.cut_rows(runs.assign(rate=[0.0, 0.98, 0.98, 0.99])).index.tolist() == [1, 2, 3]
 
 
 def test_multi_rate_accuracy_table_and_mean_gap():
     mrmp, srmp = multi_rate.MRMP, multi_rate.SRMP
-    s = summary([(mrmp, 0.9, 80, 1, 0), (srmp, 0.9, 78, 1, 0), (mrmp, 0.95, 70, 1, 0), (srmp, 0.95, 74, 1, 0),
-                 (MP, 0.98, 50, 1, 0)])
+    s = summary(
+        [
+            (mrmp, 0.9, 80, 1, 0),
+            (srmp, 0.9, 78, 1, 0),
+            (mrmp, 0.95, 70, 1, 0),
+            (srmp, 0.95, 74, 1, 0),
+            (MP, 0.98, 50, 1, 0),
+        ]
+    )
     table = multi_rate.accuracy_table(s, [0.9])
     assert table["MRMP trained for it"].tolist() == ["yes", "no", "no"]
-    assert table.loc["0.95", "SRMP (one model per rate)"] == "74.0 ± 1.0" and table.loc["0.98", "MRMP (one model)"] == ""
+    assert (
+        table.loc["0.95", "SRMP (one model per rate)"] == "74.0 ± 1.0" and table.loc["0.98", "MRMP (one model)"] == ""
+    )
     assert multi_rate.mean_gap(s, [0.9, 0.95]) == "-1.0 points on average over 2 rate(s)"
     assert multi_rate.mean_gap(s, [0.98]) == "not comparable in this build"
 
 
 def test_multi_rate_cost_table():
     srmp = multi_rate.SRMP
-    runs = pd.DataFrame({"method": [srmp] * 3 + [MP], "fold": [0, 0, 0, 0], "seed": [0] * 4, "rate": [0.9, 0.95, 0.97, 0.9],
-                         "train_seconds": [2.0, 3.0, 100.0, 50.0]})
+    runs = pd.DataFrame(
+        {
+            "method": [srmp] * 3 + [MP],
+            "fold": [0, 0, 0, 0],
+            "seed": [0] * 4,
+            "rate": [0.9, 0.95, 0.97, 0.9],
+            "train_seconds": [2.0, 3.0, 100.0, 50.0],
+        }
+    )
     models = {(0, 0): (None, {"train_seconds": 4.0}), (1, 0): (None, None)}
     cost = multi_rate.cost_table(runs, models, [0.9, 0.95])
-    assert cost.to_dict("records") == [{"split": 1, "seed": 0, "MRMP (one model) s": 4.0,
-                                        "SRMP (one model per training rate) s": 5.0, "SRMP models": 2, "SRMP / MRMP": 1.25}]
+    assert cost.to_dict("records") == [
+        {
+            "split": 1,
+            "seed": 0,
+            "MRMP (one model) s": 4.0,
+            "SRMP (one model per training rate) s": 5.0,
+            "SRMP models": 2,
+            "SRMP / MRMP": 1.25,
+        }
+    ]
     shown = multi_rate.cost_display(cost)
     assert shown.index.tolist() == [(1, 0), ("mean", "")] and shown.loc[("mean", ""), "SRMP / MRMP"] == 1.25
 
 
 def test_results_facts():
-    s = pd.DataFrame({"method": ["dense", MP, MP], "rate": [0.0, 0.9, 0.98], "mean": [90.0, 80.0, 70.0],
-                      "std": [float("nan"), 1.0, 1.0], "runs": [1, 2, 1]})
+    s = pd.DataFrame(
+        {
+            "method": ["dense", MP, MP],
+            "rate": [0.0, 0.9, 0.98],
+            "mean": [90.0, 80.0, 70.0],
+            "std": [float("nan"), 1.0, 1.0],
+            "runs": [1, 2, 1],
+        }
+    )
     runs = pd.DataFrame({"method": ["dense", MP, MP], "rate": [0.0, 0.9, 0.98], "achieved_rate": [0.0, 0.9, 0.9802]})
     gathered = SimpleNamespace(runs=runs, folds=[0, 1], seeds=[0], missing=[object()])
     facts = results.facts(gathered, s)
-    assert facts == {"res_dense": "90.0 % ± 0.0 (1/2 runs)", "res_expected": "2", "res_folds": "2", "res_seeds": "1",
-                     "res_rate_gap": "0.0002", "res_incomplete": "2", "res_missing": "1"}
+    assert facts == {
+        "res_dense": "90.0 % ± 0.0 (1/2 runs)",
+        "res_expected": "2",
+        "res_folds": "2",
+        "res_seeds": "1",
+        "res_rate_gap": "0.0002",
+        "res_incomplete": "2",
+        "res_missing": "1",
+    }
     empty = SimpleNamespace(runs=runs.iloc[:0], folds=[0], seeds=[0], missing=[])
     assert results.facts(empty, None)["res_dense"] == "(not run yet)"
     assert results.rate_bands(runs) == ([0.98], [0.9])

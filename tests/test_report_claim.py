@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pandas as pd
+
 from gcnprune.report.build import (
     MP,
     MP_LAYER,
@@ -18,10 +19,19 @@ def summary(rows):
     return pd.DataFrame(rows, columns=["method", "rate", "mean", "std"])
 
 
-SUMMARY = summary([("dense", 0.0, 90.0, 1.0),
-                   ("tc", 0.9, 85.0, 1.0), (MP, 0.9, 84.0, 1.0),
-                   ("tc", 0.95, 80.0, 1.0), (MP, 0.95, 70.0, 1.0), (MP_LAYER, 0.95, 78.0, 1.0),
-                   ("tc", 0.98, 75.0, 0.5), (MP, 0.98, 60.0, 1.0), (MP_LAYER, 0.98, 62.25, 1.5)])
+SUMMARY = summary(
+    [
+        ("dense", 0.0, 90.0, 1.0),
+        ("tc", 0.9, 85.0, 1.0),
+        (MP, 0.9, 84.0, 1.0),
+        ("tc", 0.95, 80.0, 1.0),
+        (MP, 0.95, 70.0, 1.0),
+        (MP_LAYER, 0.95, 78.0, 1.0),
+        ("tc", 0.98, 75.0, 0.5),
+        (MP, 0.98, 60.0, 1.0),
+        (MP_LAYER, 0.98, 62.25, 1.5),
+    ]
+)
 
 
 def test_rates_of_a_summary():

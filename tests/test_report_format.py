@@ -1,6 +1,7 @@
 """gcnprune.report.format: how the book words accuracies, differences, rates and what a build did not measure."""
 
 import pandas as pd
+
 from gcnprune.report.format import (
     NOT_COMPARABLE,
     NOT_RUN,
@@ -47,7 +48,9 @@ def test_rate_list():
 
 
 def test_spread_note_depends_on_profile_splits_and_seeds():
-    assert spread_note("smoke", [0, 1], [0]) == " (the smoke profile's accuracies are meaningless, and so is this verdict)"
+    assert (
+        spread_note("smoke", [0, 1], [0]) == " (the smoke profile's accuracies are meaningless, and so is this verdict)"
+    )
     assert spread_note("paper", [0], [0]) == " (from a single split and seed, without any estimate of the spread)"
     assert spread_note("paper", [0, 1, 2], [0, 1]) == " (from 3 split(s) × 2 seed(s) at each rate)"
 

@@ -3,12 +3,22 @@
 import json
 
 import pytest
+
 from gcnprune.data import dataset_info
 from gcnprune.report import datasets, provenance
 
-NOTEBOOK = {"source": "notebooks/a.md", "started": "2026-01-01T00:00:00", "seconds": 3.14159, "version": "1.0",
-            "git_commit": "0123456789abcdef", "git_dirty": True, "parameters": {"profile": "smoke", "folds": None},
-            "python": "3.11.9", "packages": {"torch": "2.13.0", "absent": None}, "machine": {"cpus": 2}}
+NOTEBOOK = {
+    "source": "notebooks/a.md",
+    "started": "2026-01-01T00:00:00",
+    "seconds": 3.14159,
+    "version": "1.0",
+    "git_commit": "0123456789abcdef",
+    "git_dirty": True,
+    "parameters": {"profile": "smoke", "folds": None},
+    "python": "3.11.9",
+    "packages": {"torch": "2.13.0", "absent": None},
+    "machine": {"cpus": 2},
+}
 
 
 def test_load_record_needs_the_runners_record(tmp_path):
@@ -20,14 +30,21 @@ def test_load_record_needs_the_runners_record(tmp_path):
 
 def test_build_text():
     build = {"dataset": "sbu", "data_root": "../data/sbu", "profile": "paper", "jobs": 2, "banner": "SBU, paper"}
-    assert provenance.build_text(build) == ("**This build**: dataset `sbu` (from `../data/sbu`), profile `paper`, "
-                                            "2 parallel job(s).\n\n> SBU, paper")
+    assert provenance.build_text(build) == (
+        "**This build**: dataset `sbu` (from `../data/sbu`), profile `paper`, 2 parallel job(s).\n\n> SBU, paper"
+    )
     assert "(from" not in provenance.build_text({**build, "data_root": None})
 
 
 def test_execution_parameter_and_environment_tables():
-    later = {**NOTEBOOK, "source": "notebooks/b.md", "started": "2026-01-02T00:00:00", "git_commit": None,
-             "git_dirty": False, "python": "3.12.0"}
+    later = {
+        **NOTEBOOK,
+        "source": "notebooks/b.md",
+        "started": "2026-01-02T00:00:00",
+        "git_commit": None,
+        "git_dirty": False,
+        "python": "3.12.0",
+    }
     notebooks = {"a": NOTEBOOK, "b": later}
     table = provenance.execution_table(notebooks)
     assert table.loc["notebooks/a.md", "seconds"] == "3.1"
@@ -40,7 +57,8 @@ def test_execution_parameter_and_environment_tables():
 
 def test_dataset_sentences():
     assert datasets.found_lines({"synthetic": [1, 2, 3]}, {"sbu": "not in <data>"}) == (
-        "- **synthetic**: loaded (3 sequences)\n- **sbu**: not found. not in &lt;data&gt;")
+        "- **synthetic**: loaded (3 sequences)\n- **sbu**: not found. not in &lt;data&gt;"
+    )
     info = dataset_info("sbu")
     assert datasets.counts_unavailable("sbu", info).startswith("Counting sequences needs the SBU files")
     assert datasets.counts_unavailable("sbu", info).endswith(f"its classes are {', '.join(info.class_names)}.")

@@ -37,9 +37,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from . import __version__
+from .cache import load_run
 from .compact import CompactGCN
 from .errors import UserError
-from .cache import load_run
 from .export import export_run, run_config, structure_summary
 from .metrics import sparsity
 from .model import GCN
@@ -80,7 +80,9 @@ def minimal_macs(compact: CompactGCN) -> int:
     if compact.hidden_units == 0:
         return 0
     head_channels = sum(map(len, s["qk_channels"])) + sum(map(len, s["value_channels"]))
-    linear = n * (compact.projection.nonzero + compact.graph.nonzero) + compact.hidden.nonzero + compact.classifier.nonzero
+    linear = (
+        n * (compact.projection.nonzero + compact.graph.nonzero) + compact.hidden.nonzero + compact.classifier.nonzero
+    )
     return linear + n * n * (head_channels + len(s["adjacency_channels"]) + compact.graph_channels)
 
 
@@ -89,7 +91,9 @@ def compact_parameters(compact: CompactGCN) -> int:
     the nonzeros of one stored as CSR (the fixed adjacency Â and the indices are not parameters)."""
     weights = sum(matrix.numel() if matrix_format(matrix) == "dense" else int((matrix != 0).sum())
                   for name, matrix in compact.stored_matrices().items() if name != "adjacency")  # fmt: skip
-    biases = sum(b.numel() for b in (compact.projection.bias, compact.graph_bias, compact.hidden.bias, compact.classifier.bias))
+    biases = sum(
+        b.numel() for b in (compact.projection.bias, compact.graph_bias, compact.hidden.bias, compact.classifier.bias)
+    )
     return weights + biases
 
 
@@ -127,7 +131,9 @@ def batch_of(signals: torch.Tensor, size: int) -> torch.Tensor:
     return signals.repeat((size + len(signals) - 1) // len(signals), 1, 1)[:size].contiguous()
 
 
-def latencies(networks: Sequence[nn.Module], signals: torch.Tensor, repeats: int, warmup: int) -> list[dict[int, float]]:
+def latencies(
+    networks: Sequence[nn.Module], signals: torch.Tensor, repeats: int, warmup: int
+) -> list[dict[int, float]]:
     """Per network, its median latency in seconds at each batch size of :data:`BATCHES` (batches of the
     run's test ``signals``), timed in turns on one thread in evaluation mode."""
     threads = torch.get_num_threads()
@@ -177,9 +183,15 @@ def dense_reference(run_hash: str, results: str | os.PathLike[str]) -> str:
     return dense.run_hash()
 
 
-def bench_runs(run_hashes: Sequence[str], results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-               repeats: int = 200, warmup: int = 20, progress: bool = False,
-               models: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def bench_runs(
+    run_hashes: Sequence[str],
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    repeats: int = 200,
+    warmup: int = 20,
+    progress: bool = False,
+    models: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
     """One row per run and format, each figure beside its dense run's as a ratio (dense / this: how many
     times smaller or faster), and the physical limit dense / minimal multiply-adds (:func:`minimal_macs`).
 
@@ -193,8 +205,10 @@ def bench_runs(run_hashes: Sequence[str], results: str | os.PathLike[str] = DEFA
     folder = None if models is None else Path(models)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    exports = {h: export_run(h, results, data_root, folder and folder / f"{h}.safetensors", progress)
-               for h in dict.fromkeys([*references.values(), *run_hashes])}
+    exports = {
+        h: export_run(h, results, data_root, folder and folder / f"{h}.safetensors", progress)
+        for h in dict.fromkeys([*references.values(), *run_hashes])
+    }
     rows = []
     for h in run_hashes:
         export, dense = exports[h], exports[references[h]]
@@ -227,6 +241,7 @@ def machine() -> dict[str, Any]:
 def bench_record(table: pd.DataFrame, repeats: int, warmup: int) -> dict[str, Any]:
     """The benchmark as JSON-ready data: the machine, the timing settings and one record per row (a ratio
     that does not exist, of a compact model with nothing left to compute, is null)."""
+
     def clean(value: Any) -> Any:
         return None if isinstance(value, float) and not math.isfinite(value) else value
 

@@ -66,7 +66,9 @@ def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULT
     return read_entry(folder, "metrics.json") if folder.exists() else None
 
 
-def saved_weights(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, torch.Tensor] | None:
+def saved_weights(
+    config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS
+) -> dict[str, torch.Tensor] | None:
     """The weights a cached run saved (``model.pt``), or None where there are none: the run is not cached,
     its method keeps none, or the cache came from git, which holds no weights. Trains nothing; a damaged
     file raises :class:`~gcnprune.errors.CacheError` naming its folder."""

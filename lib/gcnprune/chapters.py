@@ -22,12 +22,12 @@ from .data import DatasetInfo, data_folder, dataset_info
 from .errors import UserError
 from .executors import book_executor
 from .grid import Grid
+from .grids import chapter_grids
+from .profiles import default_profile, get_profile
 from .repo import DEFAULT_RESULTS
 from .run_config import RunConfig
 from .runner import cached_runs, run_configs
 from .variants import label
-from .grids import chapter_grids
-from .profiles import default_profile, get_profile
 
 MissingRuns = Literal["train", "require", "omit"]
 SHOWN_GROUPS = 4  # the (method, rate) pairs that a missing-runs error spells out before "and N more"
@@ -82,15 +82,19 @@ def _numbers(values: Iterable[int], one: str, many: str) -> str:
     return f"{one if len(ordered) == 1 else many} {text}"
 
 
-def missing_runs_message(absent: Sequence[RunConfig], total: int, what: str, profile: str,
-                         results: str | os.PathLike[str]) -> str:
+def missing_runs_message(
+    absent: Sequence[RunConfig], total: int, what: str, profile: str, results: str | os.PathLike[str]
+) -> str:
     """One line naming the runs of ``what`` missing from the cache (how many; which method, rate, folds
     from 1 and seeds; a few run folders) and the command that trains them."""
     groups: dict[tuple[str, float], list[RunConfig]] = {}
     for config in absent:
         groups.setdefault((label(config), config.rate), []).append(config)
-    named = [f"{method} at rate {rate:g} ({_numbers((c.fold + 1 for c in configs), 'fold', 'folds')}, "
-             f"{_numbers((c.seed for c in configs), 'seed', 'seeds')})" for (method, rate), configs in groups.items()]
+    named = [
+        f"{method} at rate {rate:g} ({_numbers((c.fold + 1 for c in configs), 'fold', 'folds')}, "
+        f"{_numbers((c.seed for c in configs), 'seed', 'seeds')})"
+        for (method, rate), configs in groups.items()
+    ]
     more = f"; and {len(named) - SHOWN_GROUPS} more method and rate pair(s)" if len(named) > SHOWN_GROUPS else ""
     dataset = absent[0].dataset
     folders = ", ".join(c.run_hash() for c in absent[:3])
@@ -100,9 +104,15 @@ def missing_runs_message(absent: Sequence[RunConfig], total: int, what: str, pro
             f"{train_command(dataset, profile, results)}; data/README.md says where to get the data")  # fmt: skip
 
 
-def collect_runs(configs: Iterable[RunConfig], missing: MissingRuns, what: str, profile: str,
-                 results: str | os.PathLike[str] | None = None, data_root: str | os.PathLike[str] | None = None,
-                 jobs: int = 1) -> tuple[pd.DataFrame, list[RunConfig]]:
+def collect_runs(
+    configs: Iterable[RunConfig],
+    missing: MissingRuns,
+    what: str,
+    profile: str,
+    results: str | os.PathLike[str] | None = None,
+    data_root: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
+) -> tuple[pd.DataFrame, list[RunConfig]]:
     """The runs of ``configs``, one row each (configuration and metrics), and the configurations left
     out. ``missing`` says what to do with runs that are not cached: ``train`` them (parents first, see
     :func:`~gcnprune.runner.run_configs`, in ``jobs`` local processes or on the Dask scheduler that
@@ -142,10 +152,18 @@ class ChapterRuns:
     results: Path
 
 
-def chapter_runs(chapters: str | Sequence[str], dataset: str, data_root: str | os.PathLike[str] | None,
-                 profile: str, results: str | os.PathLike[str] | None = None, jobs: int = 1,
-                 folds: Sequence[int] | None = None, rates: Sequence[float] | None = None,
-                 seeds: Sequence[int] = (0,), missing: MissingRuns | None = None) -> ChapterRuns:
+def chapter_runs(
+    chapters: str | Sequence[str],
+    dataset: str,
+    data_root: str | os.PathLike[str] | None,
+    profile: str,
+    results: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
+    folds: Sequence[int] | None = None,
+    rates: Sequence[float] | None = None,
+    seeds: Sequence[int] = (0,),
+    missing: MissingRuns | None = None,
+) -> ChapterRuns:
     """The runs of the grids of ``chapters`` (:func:`gcnprune.grids.chapter_grids`) on ``dataset`` under
     ``profile``; the arguments follow a chapter's parameters cell (``folds`` None: the profile's
     default folds; ``rates`` None: each grid's standard rates). ``missing`` (see :func:`collect_runs`)
@@ -168,4 +186,6 @@ def chapter_runs(chapters: str | Sequence[str], dataset: str, data_root: str | o
     what = f"the {chapters[0]} chapter" if len(chapters) == 1 else f"the chapters {', '.join(chapters)}"
     results = Path(results or DEFAULT_RESULTS)
     runs, absent = collect_runs(configs.values(), policy, what, profile, results, data_root, jobs)
-    return ChapterRuns(info, folds, list(seeds), grids, list(configs.values()), runs, absent, policy, chapters_of, results)
+    return ChapterRuns(
+        info, folds, list(seeds), grids, list(configs.values()), runs, absent, policy, chapters_of, results
+    )

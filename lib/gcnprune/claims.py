@@ -25,8 +25,9 @@ def accuracy_cell(summary: pd.DataFrame, method: str, rate: float) -> tuple[floa
     return float(row["mean"].iloc[0]), float(row["std"].fillna(0).iloc[0])
 
 
-def claim_check(summary: pd.DataFrame, method: str, baselines: Sequence[str], rates: Sequence[float],
-                margin: float = WIDE_MARGIN) -> pd.DataFrame:
+def claim_check(
+    summary: pd.DataFrame, method: str, baselines: Sequence[str], rates: Sequence[float], margin: float = WIDE_MARGIN
+) -> pd.DataFrame:
     """Does ``method`` beat every baseline by a wide margin at each of ``rates``? One row per rate where
     ``method`` and at least one baseline ran.
 
@@ -54,7 +55,7 @@ def claim_check(summary: pd.DataFrame, method: str, baselines: Sequence[str], ra
 
 
 def verdict(check: pd.DataFrame) -> str:
-    """"reproduces", "partly reproduces" or "does not reproduce" from :func:`claim_check`'s ``wide`` column
+    """ "reproduces", "partly reproduces" or "does not reproduce" from :func:`claim_check`'s ``wide`` column
     (at every rate, at some, at none); "cannot test" when no rate was compared."""
     if check.empty:
         return "cannot test"

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cache import audit_cache, check_results
 from .clusters import CLUSTER_HELP, parse_cluster
 from .errors import UserError
-from .cache import audit_cache, check_results
 from .executors import RunsFailed, grid_executor, require_dask
 from .grid import Grid, run_grid
-from .repo import DEFAULT_RESULTS
-from .tables import accuracy_table, summarise
 from .methods import grid_methods
 from .profiles import PROFILES, default_profile
+from .repo import DEFAULT_RESULTS
+from .tables import accuracy_table, summarise
 
 DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
 
@@ -212,7 +212,9 @@ def _bench(args: argparse.Namespace) -> int:
         print(format_table(table))
     print("\n× = dense / this (times smaller or faster); limit× = dense / minimal multiply-adds; latencies are "
           f"medians of {args.repeats} calls on one thread; load average {machine()['load_average'][0]:.2f}")  # fmt: skip
-    Path(args.json).write_text(json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n")
+    Path(args.json).write_text(
+        json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n"
+    )
     print(f"wrote {args.json}")
     return 0
 
@@ -226,42 +228,77 @@ def _parser() -> argparse.ArgumentParser:
     grid.set_defaults(handler=_grid)
     grid.add_argument("--dataset", default="synthetic", help="synthetic, sbu or fpha")
     grid.add_argument("--data", default=None, help="dataset folder (default: $GCNPRUNE_DATA/<name>, else data/<name>)")
-    grid.add_argument("--profile", default=None, choices=sorted(PROFILES),
-                      help="training budget (default: paper for sbu and fpha, quick for synthetic)")
-    grid.add_argument("--methods", default="dense,magnitude", help=f"comma-separated, from: {', '.join(grid_methods())}")
-    grid.add_argument("--rates", default=DEFAULT_RATES, help=f"target pruning rates in [0, 1) (default: {DEFAULT_RATES})")
-    grid.add_argument("--folds", default=None,
-                      help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)")
+    grid.add_argument(
+        "--profile",
+        default=None,
+        choices=sorted(PROFILES),
+        help="training budget (default: paper for sbu and fpha, quick for synthetic)",
+    )
+    grid.add_argument(
+        "--methods", default="dense,magnitude", help=f"comma-separated, from: {', '.join(grid_methods())}"
+    )
+    grid.add_argument(
+        "--rates", default=DEFAULT_RATES, help=f"target pruning rates in [0, 1) (default: {DEFAULT_RATES})"
+    )
+    grid.add_argument(
+        "--folds",
+        default=None,
+        help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)",
+    )
     grid.add_argument("--seeds", default="0", help="comma-separated (default: 0)")
-    grid.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE",
-                      help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.alignment_weight=0 (repeatable)")
-    grid.add_argument("--jobs", type=int, default=1, help="parallel local processes, each running one run single-threaded")
-    grid.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                      help="run on the workers of this running Dask scheduler, e.g. tcp://HOST:8786 (needs the cluster extra)")
-    grid.add_argument("--cluster", default=None, metavar="SPEC",
-                      help=f"start a Dask cluster for the grid: {CLUSTER_HELP} (see the README)")
+    grid.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="METHOD.KEY=VALUE",
+        help="a method hyperparameter, e.g. magnitude.scope=layer or probabilistic.alignment_weight=0 (repeatable)",
+    )
+    grid.add_argument(
+        "--jobs", type=int, default=1, help="parallel local processes, each running one run single-threaded"
+    )
+    grid.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the workers of this running Dask scheduler, e.g. tcp://HOST:8786 (needs the cluster extra)",
+    )
+    grid.add_argument(
+        "--cluster",
+        default=None,
+        metavar="SPEC",
+        help=f"start a Dask cluster for the grid: {CLUSTER_HELP} (see the README)",
+    )
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
-    clean = sub.add_parser("clean", parents=[common],
-                           help="list stale and damaged cached runs, and temporary folders of interrupted runs")
+    clean = sub.add_parser(
+        "clean", parents=[common], help="list stale and damaged cached runs, and temporary folders of interrupted runs"
+    )
     clean.set_defaults(handler=_clean)
     clean.add_argument("--results", default=str(DEFAULT_RESULTS))
     clean.add_argument("--delete", action="store_true", help="remove them (temporary folders of running grids stay)")
-    export = sub.add_parser("export", parents=[common], help="write a run's compact model (dead structure removed, sparse)")
+    export = sub.add_parser(
+        "export", parents=[common], help="write a run's compact model (dead structure removed, sparse)"
+    )
     export.set_defaults(handler=_export)
     export.add_argument("run", help="the run's hash (its folder's name in the results)")
     export.add_argument("--out", default=None, help="the file to write (default: RUN.compact.safetensors here)")
-    bench = sub.add_parser("bench", parents=[common],
-                           help="parameters, multiply-adds, bytes and CPU latency of runs' networks beside the dense one")
+    bench = sub.add_parser(
+        "bench",
+        parents=[common],
+        help="parameters, multiply-adds, bytes and CPU latency of runs' networks beside the dense one",
+    )
     bench.set_defaults(handler=_bench)
     bench.add_argument("runs", nargs="+", metavar="RUN", help="run hashes (dense and pruned runs)")
     bench.add_argument("--json", default="bench.json", help="where to write the figures (default: bench.json)")
     bench.add_argument("--repeats", type=int, default=200, help="timed calls per network and batch (default: 200)")
     bench.add_argument("--warmup", type=int, default=20, help="untimed calls first (default: 20)")
-    bench.add_argument("--models", default=None, metavar="DIR",
-                       help="also write each run's compact model to DIR/<run>.safetensors")
+    bench.add_argument(
+        "--models", default=None, metavar="DIR", help="also write each run's compact model to DIR/<run>.safetensors"
+    )
     for command in (export, bench):
         command.add_argument("--results", default=str(DEFAULT_RESULTS))
-        command.add_argument("--data", default=None, help="the dataset's folder, to recompute runs without saved weights")
+        command.add_argument(
+            "--data", default=None, help="the dataset's folder, to recompute runs without saved weights"
+        )
         command.add_argument("--progress", action="store_true", help="show training progress while runs are recomputed")
     return parser
 

@@ -75,7 +75,12 @@ def slurm_options(spec: ClusterSpec) -> dict[str, Any]:
     """The :class:`dask_jobqueue.SLURMCluster` arguments of a ``slurm`` spec: one thread per worker process."""
     s = spec.settings
     processes = int(s["processes"])
-    options: dict[str, Any] = {"cores": processes, "processes": processes, "memory": s["memory"], "walltime": s["walltime"]}
+    options: dict[str, Any] = {
+        "cores": processes,
+        "processes": processes,
+        "memory": s["memory"],
+        "walltime": s["walltime"],
+    }
     options.update({k: s[k] for k in ("queue", "account", "interface", "python", "local_directory") if k in s})
     if "job_extra" in s:
         options["job_extra_directives"] = [d.strip() for d in s["job_extra"].split(";") if d.strip()]
@@ -98,7 +103,9 @@ def start_cluster(spec: ClusterSpec) -> Iterator[Any]:
     try:
         from dask_jobqueue import SLURMCluster
     except ImportError as error:
-        raise UserError(f'--cluster slurm needs dask-jobqueue ({error}); install it with pip install -e ".[cluster]"') from None
+        raise UserError(
+            f'--cluster slurm needs dask-jobqueue ({error}); install it with pip install -e ".[cluster]"'
+        ) from None
     with SLURMCluster(**slurm_options(spec)) as cluster:
         cluster.scale(jobs=int(spec.settings["jobs"]))
         yield cluster

@@ -63,8 +63,9 @@ def unit_table(bench: pd.DataFrame, folder: str | os.PathLike[str] = MODELS_DIR)
     return pd.DataFrame(columns)
 
 
-def test_sequences(model: CompactGCN, data_root: str | os.PathLike[str] | None,
-                   results: str | os.PathLike[str] | None = None) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
+def test_sequences(
+    model: CompactGCN, data_root: str | os.PathLike[str] | None, results: str | os.PathLike[str] | None = None
+) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
     """The node signals, labels and class names of the test sequences of the run ``model`` came from
     (its fold of SBU, as its training saw them): the data's folder is needed, the weights are not."""
     from .export import run_config

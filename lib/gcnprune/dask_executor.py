@@ -47,8 +47,9 @@ def _given(state: State) -> tuple[None, State]:
     return None, state
 
 
-def compute_task(config: RunConfig, parent: tuple[Any, State | None] | None, data_root: str | None
-                 ) -> tuple[dict[str, Any], State | None]:
+def compute_task(
+    config: RunConfig, parent: tuple[Any, State | None] | None, data_root: str | None
+) -> tuple[dict[str, Any], State | None]:
     """What a worker runs: :func:`~gcnprune.runner.compute_run` from the parent task's weights; an error
     becomes a :class:`RunError` carrying the worker's traceback."""
     with _ONE_RUN:
@@ -124,8 +125,9 @@ class DaskExecutor:
         workers = len(self.client.scheduler_info().get("workers", {}))
         return f"the Dask scheduler {self.client.scheduler.address} ({workers} workers; dashboard {self.client.dashboard_link})"
 
-    def run(self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None,
-            done: Callable[[int], Any]) -> None:
+    def run(
+        self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None, done: Callable[[int], Any]
+    ) -> None:
         given, jobs = plan(stages, results)
         token = uuid.uuid4().hex[:8]
         futures: dict[str, Future] = {h: self.client.submit(_given, state, key=f"gcnprune-weights-{h}-{token}")
@@ -134,7 +136,9 @@ class DaskExecutor:
         for job in jobs:
             key = f"gcnprune-run-{job.config.run_hash()}-{token}"
             parent = None if job.parent is None else futures[job.parent]
-            futures[job.config.run_hash()] = future = self.client.submit(compute_task, job.config, parent, data_root, key=key)
+            futures[job.config.run_hash()] = future = self.client.submit(
+                compute_task, job.config, parent, data_root, key=key
+            )
             tasks[future] = job
         keys = {future.key: h for h, future in futures.items()}
         del futures, given  # the scheduler keeps what pending tasks still need

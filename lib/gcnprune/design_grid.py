@@ -18,11 +18,11 @@ from typing import Any
 import pandas as pd
 
 from .data import DatasetInfo
-from .grid import Grid
-from .run_config import RunConfig
 from .graphs import normalised_adjacency
+from .grid import Grid
 from .layer_costs import layer_costs
 from .model import GCN
+from .run_config import RunConfig
 
 # The paper profile trains the dense network for 900 epochs: the design grid's eight networks on five SBU
 # folds would take hours, so where a book runs the paper profile this chapter runs the quick one.
@@ -57,7 +57,9 @@ class DesignPoint:
 
     def apply(self, config: RunConfig) -> RunConfig:
         """``config`` with this design's features and widths."""
-        return replace(config, features=_changed(config.features, self.features), model=_changed(config.model, self.model))
+        return replace(
+            config, features=_changed(config.features, self.features), model=_changed(config.model, self.model)
+        )
 
 
 DESIGN_POINTS = (
@@ -113,8 +115,9 @@ def design_costs(config: RunConfig, info: DatasetInfo) -> pd.Series:
                       "multiply-adds": int(costs["multiply-adds"].sum())})  # fmt: skip
 
 
-def design_summary(grid: DesignGrid, runs: pd.DataFrame, info: DatasetInfo,
-                   data_root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def design_summary(
+    grid: DesignGrid, runs: pd.DataFrame, info: DatasetInfo, data_root: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
     """One row per design point, in the grid's order: its costs (:func:`design_costs`), test accuracy (%)
     mean and std over the folds and seeds of ``runs`` (the grid's runs), how many runs it has, and its
     "relative size" (its parameters over the first point's, the profile's network) and "Δ accuracy (points)"

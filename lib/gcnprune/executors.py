@@ -17,7 +17,9 @@ from .errors import UserError
 from .run_config import RunConfig
 from .runner import run
 
-SCHEDULER_ENV = "GCNPRUNE_SCHEDULER"  # the Dask scheduler the book's notebooks send their runs to (set by the book runner)
+SCHEDULER_ENV = (
+    "GCNPRUNE_SCHEDULER"  # the Dask scheduler the book's notebooks send their runs to (set by the book runner)
+)
 
 
 class Executor(Protocol):
@@ -27,8 +29,9 @@ class Executor(Protocol):
         """Where the runs go, in a few words (with the Dask dashboard's address)."""
         ...
 
-    def run(self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None,
-            done: Callable[[int], Any]) -> None:
+    def run(
+        self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None, done: Callable[[int], Any]
+    ) -> None:
         """Compute every configuration of ``stages`` (none cached; a run's parent is cached or in an
         earlier stage) and write each into ``results`` as it finishes, calling ``done(1)``; a run that
         fails leaves the others going and raises :class:`RunsFailed` at the end (the local executor,
@@ -54,8 +57,9 @@ class LocalExecutor:
     def describe(self) -> str:
         return f"{self.jobs} local process{'es' if self.jobs > 1 else ''}"
 
-    def run(self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None,
-            done: Callable[[int], Any]) -> None:
+    def run(
+        self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None, done: Callable[[int], Any]
+    ) -> None:
         for stage in stages:
             if self.jobs > 1 and len(stage) > 1:
                 with ProcessPoolExecutor(max_workers=self.jobs) as pool:
@@ -106,8 +110,9 @@ def require_dask() -> None:
 
 
 @contextmanager
-def grid_executor(jobs: int = 1, scheduler: str | None = None, cluster: str | None = None,
-                  log: Callable[[str], Any] = print) -> Iterator[Executor]:
+def grid_executor(
+    jobs: int = 1, scheduler: str | None = None, cluster: str | None = None, log: Callable[[str], Any] = print
+) -> Iterator[Executor]:
     """The executor the options name: ``jobs`` local processes, the Dask scheduler at ``scheduler``
     (``tcp://host:8786``), or a cluster started for the grid (``cluster``, see
     :func:`gcnprune.clusters.parse_cluster`) and stopped after it; ``log`` gets where the runs go."""

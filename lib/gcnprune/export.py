@@ -36,9 +36,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from .cache import RUN_FOLDER, load_run
 from .compact import CompactGCN, CompactShape
 from .errors import UserError
-from .cache import RUN_FOLDER, load_run
 from .model import GCN
 from .repo import DEFAULT_RESULTS
 from .run_config import RunConfig
@@ -197,7 +197,9 @@ def run_config(run_hash: str, results: str | os.PathLike[str] = DEFAULT_RESULTS)
     if not RUN_FOLDER.fullmatch(run_hash):
         raise UserError(f"{run_hash!r} is not a run hash; give the 16-hex-digit name of a run folder in {results}")
     if not (folder / "config.json").is_file():
-        raise UserError(f"no run {run_hash} in {results}; give a run folder's name, or --results for the cache that holds it")
+        raise UserError(
+            f"no run {run_hash} in {results}; give a run folder's name, or --results for the cache that holds it"
+        )
     config = RunConfig.from_resolved(json.loads((folder / "config.json").read_text()))
     if config.run_hash() != run_hash:
         raise UserError(f"run {run_hash} is stale (its configuration now hashes to {config.run_hash()}); "
@@ -205,8 +207,12 @@ def run_config(run_hash: str, results: str | os.PathLike[str] = DEFAULT_RESULTS)
     return config
 
 
-def trained_model(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-                  progress: bool = False) -> tuple[GCN, Trainer]:
+def trained_model(
+    config: RunConfig,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    progress: bool = False,
+) -> tuple[GCN, Trainer]:
     """A cached run's trained model and the trainer holding its fold's data.
 
     A run trained from scratch (the dense network's) loads its saved weights (``model.pt``;
@@ -254,8 +260,13 @@ def source_of(config: RunConfig, accuracy: float) -> dict[str, Any]:
             "accuracy": accuracy}  # fmt: skip
 
 
-def export_run(run_hash: str, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-               out: str | os.PathLike[str] | None = None, progress: bool = False) -> Export:
+def export_run(
+    run_hash: str,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> Export:
     """Export the cached run ``run_hash``: recompute its model (:func:`trained_model`), build the compact
     model, check its logits on the run's test sequences, and write it to ``out`` when given."""
     config = run_config(run_hash, results)

@@ -60,8 +60,9 @@ def soft_mask_fidelity(runs: pd.DataFrame, methods: Sequence[str]) -> pd.DataFra
     return _by_method_and_rate(table, methods)
 
 
-def cut_drift(runs: pd.DataFrame, methods: Sequence[str], column: str = "threshold_rate",
-              tolerance: float = CUT_TOLERANCE) -> pd.DataFrame:
+def cut_drift(
+    runs: pd.DataFrame, methods: Sequence[str], column: str = "threshold_rate", tolerance: float = CUT_TOLERANCE
+) -> pd.DataFrame:
     """Per method and target rate r > 0: the number of runs, the mean rate of the cut in ``column``, its
     mean signed drift (cut − r; negative: fewer weights pruned than asked), the largest |cut − r| over
     the runs, and ``within``: whether that largest drift is at most ``tolerance``."""
@@ -106,7 +107,7 @@ def drift_summary(table: pd.DataFrame, method: str, tolerance: float = CUT_TOLER
 
 
 def format_extreme(found: Extreme | None, fmt: str = "{:.4f}", scale: float = 1.0) -> str:
-    """"value (method, rate r)" for glued prose; "(no runs)" when there is nothing."""
+    """ "value (method, rate r)" for glued prose; "(no runs)" when there is nothing."""
     if found is None or not np.isfinite(found.value):
         return "(no runs)"
     return f"{fmt.format(scale * found.value)} ({found.method}, rate {found.rate:g})"

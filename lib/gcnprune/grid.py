@@ -91,8 +91,14 @@ class Grid:
         return out
 
 
-def run_grid(grid: Grid, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-             jobs: int = 1, progress: bool = True, executor: Executor | None = None) -> pd.DataFrame:
+def run_grid(
+    grid: Grid,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    jobs: int = 1,
+    progress: bool = True,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
     """Run (or read from the cache) every run of ``grid``: :func:`~gcnprune.runner.run_configs`, in ``jobs``
     local processes or by ``executor`` (:mod:`gcnprune.executors`, e.g. a Dask cluster)."""
     return run_configs(grid.configs(data_root), results, data_root, jobs, progress, executor)

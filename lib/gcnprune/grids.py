@@ -39,8 +39,10 @@ CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dic
         (("probabilistic",), HIGH_RATES, {"probabilistic": {"threshold": "empirical"}}),
         (("probabilistic",), HIGH_RATES, {"probabilistic": {"alignment_weight": 0.0}}),
     ],
-    "multi-rate": [(("dense", "magnitude", "probabilistic", "multi_rate"), ALL_RATES, {}),
-                   (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
+    "multi-rate": [
+        (("dense", "magnitude", "probabilistic", "multi_rate"), ALL_RATES, {}),
+        (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
+    ],
 }
 
 
@@ -53,18 +55,24 @@ TUTORIAL_RATES = (0.5, 0.9, 0.98)
 TUTORIAL_SEEDS = {"paper": (1,)}
 
 
-def _write_your_own(dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None) -> list[Grid]:
+def _write_your_own(
+    dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None
+) -> list[Grid]:
     """The tutorial's methods beside the dense network and global MP, at the same target rates."""
     chosen = tuple(rates) if rates is not None else TUTORIAL_RATES
     seeds = list(TUTORIAL_SEEDS.get(profile, seeds))
     return [Grid(dataset, profile, ("dense", "magnitude", "random", "snip"), chosen, tuple(folds), tuple(seeds))]
 
 
-def _lightweight(dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None) -> list[Grid]:
+def _lightweight(
+    dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None
+) -> list[Grid]:
     """The dense network at every design point, and global MP of the profile's design, under the design profile."""
     chosen = tuple(rates) if rates is not None else TUTORIAL_RATES
-    return [design_grid(dataset, profile, folds, seeds),
-            Grid(dataset, design_profile(profile), ("dense", "magnitude"), chosen, tuple(folds), tuple(seeds))]
+    return [
+        design_grid(dataset, profile, folds, seeds),
+        Grid(dataset, design_profile(profile), ("dense", "magnitude"), chosen, tuple(folds), tuple(seeds)),
+    ]
 
 
 TEACHING: dict[str, Callable[[str, str, list[int], list[int], list[float] | None], list[Grid]]] = {
@@ -74,8 +82,9 @@ TEACHING: dict[str, Callable[[str, str, list[int], list[int], list[float] | None
 ORDER += tuple(TEACHING)
 
 
-def chapter_grids(chapter: str, dataset: str, profile: str, folds: list[int], seeds: list[int] = [0],
-                  rates: list[float] | None = None) -> list[Grid]:
+def chapter_grids(
+    chapter: str, dataset: str, profile: str, folds: list[int], seeds: list[int] = [0], rates: list[float] | None = None
+) -> list[Grid]:
     """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates. The profile's
     extra seeds (the paper profile's 1 and 2) run too in the chapter's main comparison (its first grid),
     at the rates of :data:`HIGH_RATES`."""
@@ -103,8 +112,6 @@ DEVELOPMENT_METHODS = ("dense", "magnitude", "phase_field", "topological", "prob
 def development_grid(profile: str) -> Grid:
     """The grid of the FPHA development page: one split (the development split), seed 0."""
     return Grid("fpha", profile, DEVELOPMENT_METHODS, DEVELOPMENT_RATES, (0,))
-
-
 
 
 # The runs that `gcnprune bench` measures for the book (scripts/bench_models.py), whose compact models are

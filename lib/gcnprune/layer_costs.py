@@ -42,7 +42,11 @@ def layer_costs(model: GCN, inputs: torch.Tensor | None = None) -> pd.DataFrame:
     model.train(was_training)
     counts, root, per = counter.get_flop_counts(), type(model).__name__, 2 * len(inputs)
     prunable = model.prunable_layers()
-    layers = [name for name in PROJECTIONS if name != "attention.adjacency_value" or model.attention.adjacency_value is not None]
+    layers = [
+        name
+        for name in PROJECTIONS
+        if name != "attention.adjacency_value" or model.attention.adjacency_value is not None
+    ]
     rows = []
     for name in [*layers, "attention", "graph_conv.linear", "graph_conv", "hidden", "classifier"]:
         if name in PRODUCTS:

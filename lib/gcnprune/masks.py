@@ -101,7 +101,9 @@ def latent_weights(model: GCN) -> OrderedDict[str, torch.Tensor]:
     """The trained tensors Ŵ behind every prunable weight (the weights themselves when unmasked)."""
     out: OrderedDict[str, torch.Tensor] = OrderedDict()
     for name, layer in model.prunable_layers().items():
-        out[name] = layer.parametrizations.weight.original if parametrize.is_parametrized(layer, "weight") else layer.weight
+        out[name] = (
+            layer.parametrizations.weight.original if parametrize.is_parametrized(layer, "weight") else layer.weight
+        )
     return out
 
 
@@ -159,7 +161,9 @@ class MagnitudeRanking:
             groups = {"*": torch.cat([w.detach().abs().flatten() for w in weights.values()])}
         else:
             groups = {name: w.detach().abs().flatten() for name, w in weights.items()}
-        self.orders = {group: torch.sort(scores, descending=True, stable=True).indices for group, scores in groups.items()}
+        self.orders = {
+            group: torch.sort(scores, descending=True, stable=True).indices for group, scores in groups.items()
+        }
 
     def mask(self, rate: float) -> Mask:
         """Keep the c largest |w| (exactly c = round((1 − r) n)), over all layers or within each layer.
@@ -186,7 +190,9 @@ class MagnitudeRanking:
         return Mask((name, flat[name].view(shape)) for name, shape in self.shapes.items())
 
 
-def magnitude_mask(weights: Mapping[str, torch.Tensor], rate: float, scope: Literal["global", "layer"] = "global") -> Mask:
+def magnitude_mask(
+    weights: Mapping[str, torch.Tensor], rate: float, scope: Literal["global", "layer"] = "global"
+) -> Mask:
     """Keep the c largest |w| (exactly c = round((1 − r) n)), over all layers or within each layer
     (:class:`MagnitudeRanking`, read at one rate). Ties are broken by position, so the result is deterministic."""
     return MagnitudeRanking(weights, scope).mask(rate)

@@ -29,7 +29,9 @@ def sparsity(model: GCN) -> dict[str, float]:
     dangling fraction is the share of kept weights that cannot affect the output (:mod:`.unit_graph`).
     """
     mask = get_mask(model)
-    total = sum(p.numel() for name, p in model.named_parameters() if "parametrizations" not in name or name.endswith("original"))
+    total = sum(
+        p.numel() for name, p in model.named_parameters() if "parametrizations" not in name or name.endswith("original")
+    )
     pruned = mask.num_dense() - mask.num_nonzero()
     return {
         "prunable_dense": mask.num_dense(),

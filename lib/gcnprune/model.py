@@ -80,7 +80,9 @@ class GraphConvolution(nn.Module):
 class GCN(nn.Module):
     """Attention graph layer → graph convolution → hidden fully connected layer → classifier."""
 
-    def __init__(self, joints: int, in_features: int, classes: int, adjacency: torch.Tensor, config: ModelConfig) -> None:
+    def __init__(
+        self, joints: int, in_features: int, classes: int, adjacency: torch.Tensor, config: ModelConfig
+    ) -> None:
         super().__init__()
         self.config = config
         self.attention = AttentionGraphLayer(

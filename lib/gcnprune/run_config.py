@@ -93,9 +93,17 @@ class RunConfig:
         return self.with_method(method.parent_method, 0.0, self.method_config if method.parent_shares_config else None)
 
 
-def make_config(dataset: str, profile: str, fold: int, method: str, rate: float, seed: int = 0,
-                method_config: dict[str, Any] | None = None, evaluate: str = "test",
-                data_root: str | os.PathLike[str] | None = None) -> RunConfig:
+def make_config(
+    dataset: str,
+    profile: str,
+    fold: int,
+    method: str,
+    rate: float,
+    seed: int = 0,
+    method_config: dict[str, Any] | None = None,
+    evaluate: str = "test",
+    data_root: str | os.PathLike[str] | None = None,
+) -> RunConfig:
     """A run configuration whose budgets come from the named profile, for the data at ``data_root``."""
     p = get_profile(profile)
     options = p.dataset_options(dataset)

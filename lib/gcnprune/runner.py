@@ -74,8 +74,12 @@ def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[
     return model, trainer
 
 
-def prepare(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-            progress: bool = False) -> tuple[GCN, Trainer, PruningMethod]:
+def prepare(
+    config: RunConfig,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    progress: bool = False,
+) -> tuple[GCN, Trainer, PruningMethod]:
     """The run's model (its parent's weights restored, training the parent if needed), trainer and method."""
     model, trainer = _prepare(config, data_root, progress)
     method = get_method(config.method, config.method_config)
@@ -94,8 +98,9 @@ def training_settings() -> None:
     torch.set_flush_denormal(True)
 
 
-def train_run(config: RunConfig, results: Path, data_root: str | None, progress: bool
-              ) -> tuple[GCN, Trainer, dict[str, Any]]:
+def train_run(
+    config: RunConfig, results: Path, data_root: str | None, progress: bool
+) -> tuple[GCN, Trainer, dict[str, Any]]:
     """Train one run from scratch (or from its parent's weights); return the model, the trainer holding
     its fold's data, and its metrics. Single-threaded, so that it recomputes a cached run bit for bit
     on the machine that ran it (:func:`gcnprune.export.trained_model` relies on that)."""
@@ -117,8 +122,9 @@ def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod)
             "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
 
 
-def compute_run(config: RunConfig, parent_state: dict[str, torch.Tensor] | None, data_root: str | None,
-                progress: bool = False) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
+def compute_run(
+    config: RunConfig, parent_state: dict[str, torch.Tensor] | None, data_root: str | None, progress: bool = False
+) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
     """Train one run from its parent's weights (``parent_state``; None for a run trained from scratch)
     without touching any run cache: its metrics, and its trained weights where its method keeps them
     (else None). What a worker of a cluster runs (:mod:`gcnprune.dask_executor`); single-threaded and
@@ -144,8 +150,12 @@ def _train(config: RunConfig, results: Path, data_root: str | None, progress: bo
     return model, metrics
 
 
-def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, data_root: str | None = None,
-        progress: bool = False) -> dict[str, Any]:
+def run(
+    config: RunConfig,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Return the run's metrics, computing and storing them only if no finished run is cached."""
     cached = load_run(config, results)
     if cached is not None:
@@ -156,8 +166,9 @@ def run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS, da
     return store_run(config, metrics, model.state_dict() if keeps else None, results)
 
 
-def store_run(config: RunConfig, metrics: dict[str, Any], state: dict[str, torch.Tensor] | None,
-              results: str | os.PathLike[str]) -> dict[str, Any]:
+def store_run(
+    config: RunConfig, metrics: dict[str, Any], state: dict[str, torch.Tensor] | None, results: str | os.PathLike[str]
+) -> dict[str, Any]:
     """Write a finished run into the cache atomically (a temporary folder renamed into place; see
     :mod:`gcnprune.cache`): its configuration, metrics and, where given, weights. Returns the metrics
     stored, another process's where it finished the same run first."""
@@ -209,9 +220,14 @@ def parent_weights(config: RunConfig, results: Path, data_root: str | None, prog
     return read_weights(path)
 
 
-def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = DEFAULT_RESULTS,
-                data_root: str | None = None, jobs: int = 1, progress: bool = True,
-                executor: Executor | None = None) -> pd.DataFrame:
+def run_configs(
+    configs: Iterable[RunConfig],
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    jobs: int = 1,
+    progress: bool = True,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
     """Run (or read from the cache) every configuration; one row per run with its configuration and metrics.
 
     Parent runs go first (grandparents before parents), so runs that start from them find their
@@ -249,8 +265,9 @@ def run_configs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = 
     return table
 
 
-def cached_runs(configs: Iterable[RunConfig], results: str | os.PathLike[str] = DEFAULT_RESULTS
-                ) -> tuple[pd.DataFrame, list[RunConfig]]:
+def cached_runs(
+    configs: Iterable[RunConfig], results: str | os.PathLike[str] = DEFAULT_RESULTS
+) -> tuple[pd.DataFrame, list[RunConfig]]:
     """The runs of ``configs`` already cached, one row each (configuration and metrics), and the
     configurations not run yet; trains nothing (for pages that gather other chapters' runs). ``method``
     is the variant's label (:attr:`~gcnprune.variants.Variant.label`), ``variant`` the variant itself."""

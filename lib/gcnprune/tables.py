@@ -32,8 +32,9 @@ def accuracy_table(runs: pd.DataFrame, value: str = "accuracy", scale: float = 1
     return table.loc[sorted(table.index, key=lambda m: variants[m].order())]
 
 
-def summary_table(summary: pd.DataFrame, digits: int = 1, dangling: bool = False,
-                  methods: Sequence[str] | None = None) -> pd.DataFrame:
+def summary_table(
+    summary: pd.DataFrame, digits: int = 1, dangling: bool = False, methods: Sequence[str] | None = None
+) -> pd.DataFrame:
     """A display table from :func:`summarise` output: one row per method and target rate.
 
     With ``dangling``, a column gives the share of kept weights that cannot affect the output (see
@@ -51,7 +52,8 @@ def summary_table(summary: pd.DataFrame, digits: int = 1, dangling: bool = False
         out["achieved rate"] = summary["achieved_rate"].map(lambda r: f"{r:.4f}")
     if "prunable_nonzero" in summary and "prunable_dense" in summary:
         out["nonzero / dense prunable weights"] = [
-            f"{int(round(nz)):,} / {int(round(d)):,}" for nz, d in zip(summary["prunable_nonzero"], summary["prunable_dense"])
+            f"{int(round(nz)):,} / {int(round(d)):,}"
+            for nz, d in zip(summary["prunable_nonzero"], summary["prunable_dense"])
         ]
     if dangling and "dangling_fraction" in summary:
         out["dangling kept weights (%)"] = summary["dangling_fraction"].map(lambda f: f"{100 * f:.1f}")
@@ -63,7 +65,9 @@ def summary_table(summary: pd.DataFrame, digits: int = 1, dangling: bool = False
 def _display_index(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.MultiIndex:
     """A (method, target rate) index for display: methods renamed by ``labels``, rates as text."""
     labels = labels or {}
-    return pd.MultiIndex.from_tuples([(labels.get(m, m), f"{r:g}") for m, r in table.index], names=["method", "target rate"])
+    return pd.MultiIndex.from_tuples(
+        [(labels.get(m, m), f"{r:g}") for m, r in table.index], names=["method", "target rate"]
+    )
 
 
 def soft_mask_table(fidelity: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -82,7 +86,9 @@ def soft_mask_table(fidelity: pd.DataFrame, labels: Mapping[str, str] | None = N
     return out
 
 
-def cut_drift_table(drift: pd.DataFrame, labels: Mapping[str, str] | None = None, tolerance: float | None = None) -> pd.DataFrame:
+def cut_drift_table(
+    drift: pd.DataFrame, labels: Mapping[str, str] | None = None, tolerance: float | None = None
+) -> pd.DataFrame:
     """A display table of :func:`~gcnprune.fidelity.cut_drift`: per method and target rate, the cut's
     rate (mean over runs), its mean drift from the target, its largest drift over the runs, and whether
     that is within ``tolerance`` (the column is left out without one)."""
@@ -93,14 +99,21 @@ def cut_drift_table(drift: pd.DataFrame, labels: Mapping[str, str] | None = None
         "largest |cut − target|": drift["drift_max"].map(lambda v: f"{v:.4f}"),
     }, index=drift.index)  # fmt: skip
     if tolerance is not None:
-        out[f"within {tolerance:g}"] = ["—" if pd.isna(g) else "yes" if w else "no"
-                                        for g, w in zip(drift["drift_max"], drift["within"])]
+        out[f"within {tolerance:g}"] = [
+            "—" if pd.isna(g) else "yes" if w else "no" for g, w in zip(drift["drift_max"], drift["within"])
+        ]
     out.index = _display_index(drift, labels)
     return out
 
 
-def results_table(summary: pd.DataFrame, expected_runs: int, methods: Sequence[str] | None = None,
-                  tolerance: float = 1e-3, digits: int = 1, rates: Sequence[float] | None = None) -> pd.DataFrame:
+def results_table(
+    summary: pd.DataFrame,
+    expected_runs: int,
+    methods: Sequence[str] | None = None,
+    tolerance: float = 1e-3,
+    digits: int = 1,
+    rates: Sequence[float] | None = None,
+) -> pd.DataFrame:
     """Methods × target rates, cells "mean ± std" over folds and seeds, marked where they are incomplete.
 
     A cell with fewer than ``expected_runs`` runs shows "(k/expected)"; a cell whose mean achieved rate
@@ -122,7 +135,9 @@ def results_table(summary: pd.DataFrame, expected_runs: int, methods: Sequence[s
             text += " ≠"
         cells.setdefault(row["method"], {})[f"{row['rate']:g}"] = text
     columns = [f"{r:g}" for r in sorted(set(summary[summary["method"].isin(order)]["rate"]))]
-    table = pd.DataFrame.from_dict(cells, orient="index").reindex(index=[m for m in order if m in cells], columns=columns)
+    table = pd.DataFrame.from_dict(cells, orient="index").reindex(
+        index=[m for m in order if m in cells], columns=columns
+    )
     table.index.name = "method"
     table.columns.name = "target rate"
     return table.fillna("")

@@ -41,7 +41,11 @@ def write_tensors(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, st
         if tensor.dtype not in DTYPES:
             raise TypeError(f"tensor {name} has dtype {tensor.dtype}, which tensor files do not store")
         data = tensor.detach().cpu().contiguous().numpy().tobytes()
-        header[name] = {"dtype": DTYPES[tensor.dtype], "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
+        header[name] = {
+            "dtype": DTYPES[tensor.dtype],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
         chunks.append(data)
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -101,7 +105,9 @@ def to_csr(matrix: torch.Tensor) -> dict[str, torch.Tensor]:
             "row_pointers": pointers.to(index_dtype(int(pointers[-1])))}  # fmt: skip
 
 
-def from_csr(values: torch.Tensor, columns: torch.Tensor, row_pointers: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+def from_csr(
+    values: torch.Tensor, columns: torch.Tensor, row_pointers: torch.Tensor, shape: tuple[int, int]
+) -> torch.Tensor:
     """The dense float32 matrix of a CSR triple."""
     rows = torch.repeat_interleave(torch.arange(shape[0]), torch.diff(row_pointers.to(torch.int64)))
     out = torch.zeros(shape, dtype=torch.float32)
@@ -114,7 +120,7 @@ def _bytes(tensors: Mapping[str, torch.Tensor]) -> int:
 
 
 def matrix_format(matrix: torch.Tensor) -> MatrixFormat:
-    """"csr" where the CSR triple takes fewer bytes than the dense float32 values, else "dense"."""
+    """ "csr" where the CSR triple takes fewer bytes than the dense float32 values, else "dense"."""
     return "csr" if _bytes(to_csr(matrix)) < matrix.numel() * 4 else "dense"
 
 
@@ -126,7 +132,9 @@ def pack_matrix(name: str, matrix: torch.Tensor) -> tuple[MatrixFormat, dict[str
     return "csr", {f"{name}.{part}": t for part, t in to_csr(matrix).items()}
 
 
-def unpack_matrix(name: str, form: MatrixFormat, shape: tuple[int, int], tensors: Mapping[str, torch.Tensor]) -> torch.Tensor:
+def unpack_matrix(
+    name: str, form: MatrixFormat, shape: tuple[int, int], tensors: Mapping[str, torch.Tensor]
+) -> torch.Tensor:
     """The dense float32 matrix that :func:`pack_matrix` stored under ``name``."""
     if form == "dense":
         return tensors[name].to(torch.float32).view(shape)

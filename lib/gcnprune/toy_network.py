@@ -46,7 +46,9 @@ def toy_pruning(rate: float = 0.85, seed: int = 4, epochs: int = 30, lr: float =
     try:
         generator = seed_everything(seed)
         config = ModelConfig(heads=2, head_channels=2, graph_channels=3, hidden=6)
-        model = GCN(data.num_joints, features.signal_size(), data.num_classes, normalised_adjacency(data.adjacency()), config)
+        model = GCN(
+            data.num_joints, features.signal_size(), data.num_classes, normalised_adjacency(data.adjacency()), config
+        )
         trainer = Trainer(x[train], y[train], x[test], y[test], features, TrainConfig(epochs=epochs, lr=lr), generator)
         trainer.fit(model, epochs, lr)
         accuracy = trainer.evaluate(model)

@@ -64,8 +64,9 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def validation_split(labels: np.ndarray, indices: np.ndarray, fraction: float, seed: int,
-                     groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def validation_split(
+    labels: np.ndarray, indices: np.ndarray, fraction: float, seed: int, groups: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Carve a validation set out of training ``indices``: (kept for training, validation).
 
     With ``groups`` (one name per sequence, e.g. SBU's actor pairs), whole groups are held out, in a
@@ -92,8 +93,9 @@ def validation_split(labels: np.ndarray, indices: np.ndarray, fraction: float, s
     return np.setdiff1d(indices, held_out), held_out
 
 
-def augment(chunked: torch.Tensor, config: TrainConfig, generator: torch.Generator,
-            mirror: torch.Tensor | None = None) -> torch.Tensor:
+def augment(
+    chunked: torch.Tensor, config: TrainConfig, generator: torch.Generator, mirror: torch.Tensor | None = None
+) -> torch.Tensor:
     """Random rotation about the vertical (y) axis, scaling and jitter of (batch, chunks, joints, 3).
 
     With a ``mirror`` permutation and ``config.mirror``, half the samples are reflected (x → −x) and
@@ -187,4 +189,3 @@ class Trainer:
         self.epochs_run += epochs
         model.eval()
         return losses
-

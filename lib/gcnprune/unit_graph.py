@@ -51,8 +51,9 @@ def _mask(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[int, int
     return masks[name] if name in masks else torch.ones(shapes[name])
 
 
-def unit_states(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[int, int]], heads: int,
-                step: Step = hard_step) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+def unit_states(
+    masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[int, int]], heads: int, step: Step = hard_step
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Per layer, the accessibility of its input units (α) and the co-accessibility of its output units (β).
 
     ``shapes`` gives every weight's (out, in) shape, including unprunable layers (taken as all kept).
@@ -65,7 +66,9 @@ def unit_states(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[in
 
     alpha_in = torch.ones(features)
     reach = {name: step(m[name] @ alpha_in) for name in PROJECTIONS if name in shapes}
-    alpha_concat = torch.cat([reach["attention.value"]] + ([reach["attention.adjacency_value"]] if adjacency_head else []))
+    alpha_concat = torch.cat(
+        [reach["attention.value"]] + ([reach["attention.adjacency_value"]] if adjacency_head else [])
+    )
     alpha_graph = step(m["graph_conv.linear"] @ alpha_concat)
     alpha_flat = alpha_graph.repeat(joints)
     alpha_hidden = step(m["hidden"] @ alpha_flat)
@@ -89,8 +92,9 @@ def unit_states(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[in
     return alpha, beta
 
 
-def consistent(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[int, int]], heads: int,
-               step: Step = hard_step) -> OrderedDict[str, torch.Tensor]:
+def consistent(
+    masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tuple[int, int]], heads: int, step: Step = hard_step
+) -> OrderedDict[str, torch.Tensor]:
     """M_l ⊙ (β_l α_{l−1}ᵀ) for every masked layer; with the hard step, repeated until nothing changes."""
     current = OrderedDict(masks)
     while True:
@@ -108,8 +112,9 @@ def dangling_fraction(masks: Mapping[str, torch.Tensor], shapes: Mapping[str, tu
     return 0.0 if kept == 0 else 1.0 - useful / kept
 
 
-def consistent_magnitude_mask(scores: Mapping[str, torch.Tensor], keep: int, shapes: Mapping[str, tuple[int, int]],
-                              heads: int) -> OrderedDict[str, torch.Tensor]:
+def consistent_magnitude_mask(
+    scores: Mapping[str, torch.Tensor], keep: int, shapes: Mapping[str, tuple[int, int]], heads: int
+) -> OrderedDict[str, torch.Tensor]:
     """Exactly ``keep`` consistent edges, largest scores first: threshold, drop dangling edges, refill.
 
     Keeping the top t scores and dropping their dangling edges leaves a consistent set that only
@@ -164,8 +169,14 @@ def consistent_magnitude_mask(scores: Mapping[str, torch.Tensor], keep: int, sha
     return masks
 
 
-def refill(masks: Mapping[str, torch.Tensor], flat: torch.Tensor, keep: int, shapes: Mapping[str, tuple[int, int]],
-           heads: int, unflatten: Callable[[torch.Tensor], OrderedDict[str, torch.Tensor]]) -> OrderedDict[str, torch.Tensor] | None:
+def refill(
+    masks: Mapping[str, torch.Tensor],
+    flat: torch.Tensor,
+    keep: int,
+    shapes: Mapping[str, tuple[int, int]],
+    heads: int,
+    unflatten: Callable[[torch.Tensor], OrderedDict[str, torch.Tensor]],
+) -> OrderedDict[str, torch.Tensor] | None:
     """Add the largest-scoring edges that are consistent as they are until ``keep`` are kept; None if too few."""
     have = int(sum(float(m.sum()) for m in masks.values()))
     if have == keep:
@@ -263,8 +274,11 @@ def unit_layout(masks: Mapping[str, Any], shapes: Mapping[str, tuple[int, int]],
     hidden_alive = (alpha["classifier"] > 0) & (beta["hidden"] > 0)
     alive = (np.asarray(touched_in > 0), np.asarray(proj_alive), np.asarray([proj_alive[proj_index[u]] for u in concat]),
              graph_alive.numpy(), hidden_alive.numpy(), np.full(classes, bool(hidden_alive.any())))  # fmt: skip
-    blocks = [(f"{short}{k + 1}", name, k * d) for k in range(heads)
-              for short, name in (("Q", "attention.query"), ("K", "attention.key"), ("V", "attention.value"))]
+    blocks = [
+        (f"{short}{k + 1}", name, k * d)
+        for k in range(heads)
+        for short, name in (("Q", "attention.query"), ("K", "attention.key"), ("V", "attention.value"))
+    ]
     blocks += [("A", "attention.adjacency_value", 0)] if adjacency else []
     return UnitLayout(
         sizes=(features, len(proj), len(concat), graph, hidden, classes), alive=alive, edges=tuple(edges),

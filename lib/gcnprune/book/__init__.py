@@ -21,7 +21,14 @@ from .cli import main
 from .errors import BookError, BuildFailed, NotebookFailed, ParameterError
 from .execution import KERNEL_NAME, execute
 from .parameters import (
-    COMMON_PARAMETERS, PROVENANCE_PARAMETER, Notebook, load_notebook, parameters_of, parse_param, plan, read_notebook,
+    COMMON_PARAMETERS,
+    PROVENANCE_PARAMETER,
+    Notebook,
+    load_notebook,
+    parameters_of,
+    parse_param,
+    plan,
+    read_notebook,
 )  # fmt: skip
 from .provenance import PACKAGES, PROVENANCE_FILE, banner, environment, shown_path
 from .runner import BOOK_DATASET, BookResult, check_options, make_book

@@ -70,7 +70,9 @@ def _failure(name: str, error: BaseException, executed: Path) -> NotebookFailed:
         message = (f"notebook {name} failed in cell {error.cell_index} (In [{error.exec_count}]):\n{source}\n\n"
                    f"{trace}\n\n{error.ename}: {error.evalue}\n(executed notebook: {executed})")  # fmt: skip
     else:
-        message = f"notebook {name} failed: {type(error).__name__}: {plain_text(str(error))}\n(executed notebook: {executed})"
+        message = (
+            f"notebook {name} failed: {type(error).__name__}: {plain_text(str(error))}\n(executed notebook: {executed})"
+        )
     return NotebookFailed(name, message, executed)
 
 

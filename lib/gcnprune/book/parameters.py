@@ -66,7 +66,9 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
     nb = load_notebook(path)
     cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
-        raise ParameterError(f"notebook {path.stem} ({path}): expected one code cell tagged 'parameters', found {len(cells)}")
+        raise ParameterError(
+            f"notebook {path.stem} ({path}): expected one code cell tagged 'parameters', found {len(cells)}"
+        )
     return Notebook(path.stem, path, parameters_of(cells[0].source, f"notebook {path.stem} ({path})"))
 
 
@@ -95,8 +97,14 @@ def _check_names(notebook: Notebook, given: Iterable[str]) -> None:
         )
 
 
-def plan(notebooks_dir: Path, book_dir: Path, only: Sequence[str] | None, params: Mapping[str, Any] | Sequence[str],
-         common: Mapping[str, Any], build: bool) -> tuple[list[Notebook], list[Notebook], dict[str, dict[str, Any]]]:
+def plan(
+    notebooks_dir: Path,
+    book_dir: Path,
+    only: Sequence[str] | None,
+    params: Mapping[str, Any] | Sequence[str],
+    common: Mapping[str, Any],
+    build: bool,
+) -> tuple[list[Notebook], list[Notebook], dict[str, dict[str, Any]]]:
     """Check everything before running anything: the TOC and the notebooks agree, every parameter exists.
 
     Returns all notebooks (TOC order), those to execute (provenance readers last), and each one's injected
@@ -106,7 +114,9 @@ def plan(notebooks_dir: Path, book_dir: Path, only: Sequence[str] | None, params
     sources = {p.stem: p for p in sorted(Path(notebooks_dir).glob("*.md"))}
     missing = [n for n in names if n not in sources]
     if missing:
-        raise BookError(f"{book_dir / '_toc.yml'} lists notebooks/{missing[0]} but {notebooks_dir / (missing[0] + '.md')} does not exist")
+        raise BookError(
+            f"{book_dir / '_toc.yml'} lists notebooks/{missing[0]} but {notebooks_dir / (missing[0] + '.md')} does not exist"
+        )
     unlisted = [n for n in sources if n not in names]
     if unlisted:
         raise BookError(

@@ -40,8 +40,8 @@ class BookResult:
 def check_options(dataset: str, profile: str | None, jobs: int, results: str | os.PathLike[str]) -> None:
     """Refuse, before any notebook runs, an unknown dataset or profile, ``jobs`` below 1, or a results
     path that is not a writable folder (each would otherwise fail inside a notebook, or after training)."""
-    from ..data import DATASETS
     from ..cache import check_results
+    from ..data import DATASETS
     from ..profiles import get_profile
 
     if dataset not in DATASETS:
@@ -53,11 +53,19 @@ def check_options(dataset: str, profile: str | None, jobs: int, results: str | o
     check_results(results)
 
 
-def make_book(dataset: str = BOOK_DATASET, data_root: str | os.PathLike[str] | None = None, profile: str | None = None,
-              jobs: int = 2, only: Sequence[str] | str | None = None,
-              params: Mapping[str, Any] | Sequence[str] = (), results: str | os.PathLike[str] = DEFAULT_RESULTS,
-              build: bool = True, notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
-              book_dir: str | os.PathLike[str] = BOOK_DIR, log: Callable[[str], None] = print) -> BookResult:
+def make_book(
+    dataset: str = BOOK_DATASET,
+    data_root: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    jobs: int = 2,
+    only: Sequence[str] | str | None = None,
+    params: Mapping[str, Any] | Sequence[str] = (),
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    build: bool = True,
+    notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
+    book_dir: str | os.PathLike[str] = BOOK_DIR,
+    log: Callable[[str], None] = print,
+) -> BookResult:
     """Execute the book's notebooks (all, or ``only`` these) and build the book; see :mod:`gcnprune.book`.
 
     ``profile`` None is the dataset's default (:func:`~gcnprune.profiles.default_profile`). Where the
@@ -131,15 +139,20 @@ def make_book(dataset: str = BOOK_DATASET, data_root: str | os.PathLike[str] | N
             say(f"runs: read from the cache only, nothing is trained (no {dataset} data found); a run missing from "
                 f"the cache stops the build with a message that names it and the command that trains it")  # fmt: skip
         elif dataset != "synthetic":
-            say(f"runs: those missing from the cache are trained on the {dataset} data at {data_folder(dataset, data_root)}")
+            say(
+                f"runs: those missing from the cache are trained on the {dataset} data at {data_folder(dataset, data_root)}"
+            )
         with notebook_kernel(staging) as kernel_name:
             for nb in order:
                 parameters = dict(injected[nb.name])
                 if nb.reads_provenance:
                     write_provenance()
                     parameters[PROVENANCE_PARAMETER] = str(provenance_path)
-                say(f"executing notebooks/{nb.name}.md " + json.dumps({k: v for k, v in parameters.items() if k != PROVENANCE_PARAMETER}))
-                begun = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+                say(
+                    f"executing notebooks/{nb.name}.md "
+                    + json.dumps({k: v for k, v in parameters.items() if k != PROVENANCE_PARAMETER})
+                )
+                begun = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
                 seconds = execute(nb, parameters, out / f"{nb.name}.ipynb", kernel_name)
                 hide_parameter_cells(out / f"{nb.name}.ipynb")
                 effective = shown_parameters({**nb.parameters, **parameters})
@@ -159,5 +172,9 @@ def make_book(dataset: str = BOOK_DATASET, data_root: str | os.PathLike[str] | N
         replace_dir(out, final_notebooks)
         shutil.rmtree(staging, ignore_errors=True)
         seconds = time.perf_counter() - started
-        say(f"book ready in {seconds:.0f} s: {html / 'index.html'}" if html else f"notebooks executed in {seconds:.0f} s")
+        say(
+            f"book ready in {seconds:.0f} s: {html / 'index.html'}"
+            if html
+            else f"notebooks executed in {seconds:.0f} s"
+        )
         return BookResult([nb.name for nb in order], records, html, final_notebooks, seconds, messages)

@@ -82,7 +82,9 @@ def _screenshot(browser: DevTools, session: str, file: Path) -> None:
     """Save the page as a PNG, WINDOW_WIDTH wide and as tall as the page (MAX_SCREENSHOT_HEIGHT at the most)."""
     height = browser.call("Page.getLayoutMetrics", session=session)["cssContentSize"]["height"]
     clip = {"x": 0, "y": 0, "width": WINDOW_WIDTH, "height": min(max(height, 1), MAX_SCREENSHOT_HEIGHT), "scale": 1}
-    shot = browser.call("Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True}, session)
+    shot = browser.call(
+        "Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True}, session
+    )
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_bytes(base64.b64decode(shot["data"]))
 

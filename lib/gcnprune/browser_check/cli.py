@@ -23,8 +23,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Open every page of a built book in headless Chromium; report console errors, raw TeX, "
         "broken local links and anchors and missing images, and save one screenshot per page.",
     )
-    parser.add_argument("html", nargs="?", default="book/_build/html", help="the built book (default: book/_build/html)")
-    parser.add_argument("--screenshots", default=None, help="where the screenshots go (default: screenshots/ beside HTML)")
+    parser.add_argument(
+        "html", nargs="?", default="book/_build/html", help="the built book (default: book/_build/html)"
+    )
+    parser.add_argument(
+        "--screenshots", default=None, help="where the screenshots go (default: screenshots/ beside HTML)"
+    )
     args = parser.parse_args(argv)
     try:
         problems = check_book(args.html, args.screenshots)
@@ -33,5 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for problem in problems:
         print(problem)
-    print(f"{_count(len(book_pages(Path(args.html))), 'page')} checked: {_count(len(problems), 'problem')}", file=sys.stderr)
+    print(
+        f"{_count(len(book_pages(Path(args.html))), 'page')} checked: {_count(len(problems), 'problem')}",
+        file=sys.stderr,
+    )
     return 1 if problems else 0

@@ -57,7 +57,9 @@ class DatasetInfo:
             if not (0 <= a < joints and 0 <= b < joints):
                 raise ValueError(f"{self.name}: bone ({a}, {b}) names a joint outside 0..{joints - 1}")
         if self.roots and (len(self.roots) != joints or not all(0 <= r < joints for r in self.roots)):
-            raise ValueError(f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints")
+            raise ValueError(
+                f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints"
+            )
         if self.mirror and sorted(self.mirror) != list(range(joints)):
             raise ValueError(f"{self.name}: mirror must be a permutation of 0..{joints - 1}")
 

@@ -14,9 +14,7 @@ from .locate import DatasetNotFoundError, locate, malformed, read_rows, read_tex
 # The release's joint order: the wrist, the five MCP joints, then each finger's PIP, DIP and TIP in turn.
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
 HAND_JOINTS = (
-    ("wrist",)
-    + tuple(f"{f} MCP" for f in FINGERS)
-    + tuple(f"{f} {j}" for f in FINGERS for j in ("PIP", "DIP", "TIP"))
+    ("wrist",) + tuple(f"{f} MCP" for f in FINGERS) + tuple(f"{f} {j}" for f in FINGERS for j in ("PIP", "DIP", "TIP"))
 )
 HAND_BONES = tuple((0, 1 + f) for f in range(5)) + tuple(
     pair for f in range(5) for pair in ((1 + f, 6 + 3 * f), (6 + 3 * f, 7 + 3 * f), (7 + 3 * f, 8 + 3 * f))
@@ -29,7 +27,9 @@ LAYOUT = (
     f"e.g. {ANNOTATIONS}/Subject_1/charge_cell_phone/1/skeleton.txt"
 )
 VALUES_PER_LINE = 1 + 21 * 3
-DEVELOPMENT_FINGERPRINT = "d99256d5f9c60f48"  # SkeletonDataset.fingerprint of the training half with its development split
+DEVELOPMENT_FINGERPRINT = (
+    "d99256d5f9c60f48"  # SkeletonDataset.fingerprint of the training half with its development split
+)
 # The release's 45 actions by label (its split file names them; a loaded copy takes them from its own file).
 CLASSES = (
     "open_juice_bottle", "close_juice_bottle", "pour_juice_bottle", "open_peanut_butter", "close_peanut_butter",
@@ -88,8 +88,10 @@ def read_split(path: Path) -> tuple[list[tuple[str, str, int]], tuple[str, ...]]
             continue
         if fields[0] in SECTIONS:
             raise malformed(
-                path, number, f"the {section} header on line {header_line} announced {expected} sequences "
-                f"but {expected - remaining} follow"
+                path,
+                number,
+                f"the {section} header on line {header_line} announced {expected} sequences "
+                f"but {expected - remaining} follow",
             )
         parts = fields[0].split("/")
         if len(fields) != 2 or len(parts) != 3 or not all(parts):
@@ -108,8 +110,10 @@ def read_split(path: Path) -> tuple[list[tuple[str, str, int]], tuple[str, ...]]
         remaining -= 1
     if remaining:
         raise malformed(
-            path, number + 1, f"end of file: the {section} header on line {header_line} announced {expected} "
-            f"sequences but {expected - remaining} follow"
+            path,
+            number + 1,
+            f"end of file: the {section} header on line {header_line} announced {expected} "
+            f"sequences but {expected - remaining} follow",
         )
     missing = [name for name in SECTIONS if name not in sections]
     if missing:

@@ -16,7 +16,22 @@ BODY_JOINTS = (
     "head", "neck", "torso", "left shoulder", "left elbow", "left hand", "right shoulder", "right elbow",
     "right hand", "left hip", "left knee", "left foot", "right hip", "right knee", "right foot",
 )  # fmt: skip
-BODY_BONES = ((0, 1), (1, 2), (1, 3), (3, 4), (4, 5), (1, 6), (6, 7), (7, 8), (2, 9), (9, 10), (10, 11), (2, 12), (12, 13), (13, 14))
+BODY_BONES = (
+    (0, 1),
+    (1, 2),
+    (1, 3),
+    (3, 4),
+    (4, 5),
+    (1, 6),
+    (6, 7),
+    (7, 8),
+    (2, 9),
+    (9, 10),
+    (10, 11),
+    (2, 12),
+    (12, 13),
+    (13, 14),
+)
 FOLDS = (
     ("s01s02", "s03s04", "s05s02", "s06s04"),
     ("s02s03", "s02s07", "s03s05", "s05s03"),
@@ -27,7 +42,9 @@ FOLDS = (
 BODY_LEFT_RIGHT = (0, 1, 2, 6, 7, 8, 3, 4, 5, 12, 13, 14, 9, 10, 11)  # each joint's mirror image in one body
 LAYOUT = "<set>/<class 01..08>/<sequence>/skeleton_pos.txt, e.g. s01s02/01/001/skeleton_pos.txt"
 VALUES_PER_LINE = 1 + 2 * 15 * 3
-RELEASE_FINGERPRINT = "7c49cd1ed677266f"  # SkeletonDataset.fingerprint of the official release (README: sha256 a42ff9b6…)
+RELEASE_FINGERPRINT = (
+    "7c49cd1ed677266f"  # SkeletonDataset.fingerprint of the official release (README: sha256 a42ff9b6…)
+)
 FOLD_NAMES = tuple(f"fold{k + 1}" for k in range(len(FOLDS)))  # the protocol's subsets: fold k tests on FOLDS[k - 1]
 INFO = DatasetInfo(
     name="sbu",

@@ -85,8 +85,11 @@ def class_counts(dataset: SkeletonDataset) -> pd.DataFrame:
     return table
 
 
-def find_datasets(names: Iterable[str], roots: Mapping[str, str | os.PathLike[str] | None] | None = None,
-                  options: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[dict[str, SkeletonDataset], dict[str, str]]:
+def find_datasets(
+    names: Iterable[str],
+    roots: Mapping[str, str | os.PathLike[str] | None] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[dict[str, SkeletonDataset], dict[str, str]]:
     """Load each named dataset that can be found; return the loaded ones and, for the others, why not.
 
     ``roots`` gives explicit folders per name (default: the usual search, see ``data/README.md``);

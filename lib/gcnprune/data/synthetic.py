@@ -105,7 +105,9 @@ def _sample(label: int, style: np.ndarray, config: SyntheticConfig, rng: np.rand
     phase = np.clip((t - start) / length, 0.0, 1.0) ** (style[1] * rng.uniform(0.75, 1.33))  # timing and speed
     amp = style[0] * rng.uniform(0.7, 1.2)
     pose = REST[None] + _action(label, phase, amp, rng)
-    pose[:, UPPER] += 0.03 * np.sin(2 * np.pi * rng.uniform(0.2, 1.0) * t + rng.uniform(0, 6.3))[:, None, None]  # idle sway
+    pose[:, UPPER] += (
+        0.03 * np.sin(2 * np.pi * rng.uniform(0.2, 1.0) * t + rng.uniform(0, 6.3))[:, None, None]
+    )  # idle sway
     pose *= style[2] * rng.uniform(0.95, 1.05)  # subject size
     view = np.deg2rad(rng.uniform(-config.max_view_deg, config.max_view_deg))
     rot = np.array([[np.cos(view), 0, np.sin(view)], [0, 1, 0], [-np.sin(view), 0, np.cos(view)]])
@@ -130,7 +132,9 @@ def synthetic_info(config: SyntheticConfig = SyntheticConfig()) -> DatasetInfo:
 def make_synthetic(config: SyntheticConfig = SyntheticConfig()) -> SkeletonDataset:
     """Generate the dataset; folds group subjects (subject k is in fold k mod ``num_folds``)."""
     if config.num_subjects < config.num_folds or config.num_folds < 2:
-        raise ValueError(f"need 2 <= num_folds <= num_subjects, got {config.num_folds} folds, {config.num_subjects} subjects")
+        raise ValueError(
+            f"need 2 <= num_folds <= num_subjects, got {config.num_folds} folds, {config.num_subjects} subjects"
+        )
     if not 2 <= config.min_frames <= config.max_frames:
         raise ValueError(f"need 2 <= min_frames <= max_frames, got {config.min_frames}, {config.max_frames}")
     rng = np.random.default_rng(config.seed)

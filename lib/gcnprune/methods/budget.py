@@ -70,8 +70,14 @@ def offset_bracket(margins: torch.Tensor, temperature: float) -> tuple[float, fl
     return -float(margins.max()) - pad, -float(margins.min()) + pad
 
 
-def solve_offset(mean_at: Callable[[float], float], target: float, low: float, high: float,
-                 tolerance: float = TOLERANCE, iterations: int = ITERATIONS) -> float:
+def solve_offset(
+    mean_at: Callable[[float], float],
+    target: float,
+    low: float,
+    high: float,
+    tolerance: float = TOLERANCE,
+    iterations: int = ITERATIONS,
+) -> float:
     """δ ∈ [low, high] with mean_at(δ) = target to within ``tolerance``; ``mean_at`` must be non-decreasing.
 
     Regula falsi with the Illinois modification: the bracket always holds the root, as in bisection,
@@ -99,8 +105,12 @@ def solve_offset(mean_at: Callable[[float], float], target: float, low: float, h
     return high - f_high * (high - low) / (f_high - f_low)
 
 
-def threshold_masks(margins: torch.Tensor, temperature: torch.Tensor | float, offset: torch.Tensor | float,
-                    out: torch.Tensor | None = None) -> torch.Tensor:
+def threshold_masks(
+    margins: torch.Tensor,
+    temperature: torch.Tensor | float,
+    offset: torch.Tensor | float,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
     """m = σ(T (z + δ)): the threshold masks of margins z at temperature T and offset δ.
 
     With ``out`` (a tensor like ``margins``; no gradient), the masks are computed in it in place: the
@@ -135,8 +145,9 @@ class ExactBudget:
     per_layer: bool = True
 
     @classmethod
-    def create(cls, annealing: Annealing, rate: float, until: float, sizes: Mapping[str, int],
-               per_layer: bool = True) -> ExactBudget:
+    def create(
+        cls, annealing: Annealing, rate: float, until: float, sizes: Mapping[str, int], per_layer: bool = True
+    ) -> ExactBudget:
         """A budget for layers of ``sizes`` (name → number of prunable weights), at the annealing's start."""
         offsets = {name: torch.tensor(0.0) for name in sizes}
         return cls(annealing, GradualRate(rate, until), sum(sizes.values()), torch.tensor(annealing.start), offsets,

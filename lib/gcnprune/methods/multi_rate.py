@@ -42,8 +42,11 @@ class MultiRateConfig(ProbabilisticConfig):
         object.__setattr__(self, "rate_weights", tuple(float(w) for w in self.rate_weights))
         if not self.training_rates or not all(0 <= r < 1 for r in self.training_rates):
             raise ValueError(f"training_rates must be a non-empty list of rates in [0, 1), got {self.training_rates}")
-        if self.rate_weights and (len(self.rate_weights) != len(self.training_rates)
-                                  or min(self.rate_weights) < 0 or sum(self.rate_weights) <= 0):
+        if self.rate_weights and (
+            len(self.rate_weights) != len(self.training_rates)
+            or min(self.rate_weights) < 0
+            or sum(self.rate_weights) <= 0
+        ):
             raise ValueError("rate_weights must be empty or one non-negative weight per training rate, not all zero")
 
     def weights(self) -> list[float]:

@@ -35,7 +35,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..masks import Mask, MaskParametrization, attach, latent_weights, magnitude_mask, parametrizations, set_mask, soft_masks
+from ..masks import (
+    Mask,
+    MaskParametrization,
+    attach,
+    latent_weights,
+    magnitude_mask,
+    parametrizations,
+    set_mask,
+    soft_masks,
+)
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .base import PruningMethod, register
@@ -49,8 +58,14 @@ HISTOGRAM_BINS = 20
 class ThresholdMask(MaskParametrization):
     """m = σ(T ((|Ŵ| − τ) / s + δ)): near 1 above the threshold τ − δ s, near 0 below it, sharper as T grows."""
 
-    def __init__(self, shape: torch.Size, threshold: nn.Parameter, temperature: torch.Tensor, scale: float,
-                 offset: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        shape: torch.Size,
+        threshold: nn.Parameter,
+        temperature: torch.Tensor,
+        scale: float,
+        offset: torch.Tensor | None = None,
+    ) -> None:
         super().__init__(shape)
         self.threshold = threshold
         self.temperature = temperature  # shared with the method, which anneals it in place
@@ -100,8 +115,9 @@ def mask_statistics(masks: torch.Tensor, hard: torch.Tensor) -> dict[str, float]
     }
 
 
-def attach_thresholds(model: GCN, rate: float, scope: str, budget: ExactBudget,
-                      mask: type[ThresholdMask] = ThresholdMask) -> None:
+def attach_thresholds(
+    model: GCN, rate: float, scope: str, budget: ExactBudget, mask: type[ThresholdMask] = ThresholdMask
+) -> None:
     """Threshold masks on every prunable weight, reading the ``budget``'s temperature and offset, with τ
     starting at the r-quantile of |Ŵ| (per layer or for the whole network, s the matching mean |Ŵ|)."""
     weights = latent_weights(model)
@@ -109,7 +125,9 @@ def attach_thresholds(model: GCN, rate: float, scope: str, budget: ExactBudget,
     shared = nn.Parameter(torch.tensor(_quantile(everything, rate)))
     thresholds = {name: shared if scope == "network" else nn.Parameter(torch.tensor(_quantile(w, rate)))
                   for name, w in weights.items()}  # fmt: skip
-    scales = {name: float(everything.mean() if scope == "network" else w.detach().abs().mean()) for name, w in weights.items()}
+    scales = {
+        name: float(everything.mean() if scope == "network" else w.detach().abs().mean()) for name, w in weights.items()
+    }
     attach(model, lambda name, layer: mask(layer.weight.shape, thresholds[name], budget.temperature, scales[name],
                                            budget.offsets[name]))  # fmt: skip
 
@@ -134,7 +152,9 @@ def raw_margins(model: GCN) -> OrderedDict[str, torch.Tensor]:
 def margins(model: GCN) -> dict[str, torch.Tensor]:
     """Every entry's margin with its layer's solved offset, z + δ_l (the soft mask's order), shifted so
     the smallest is 0 (scores for a magnitude ranking)."""
-    out = {name: z + float(p.offset) for (name, z), p in zip(raw_margins(model).items(), parametrizations(model).values())}
+    out = {
+        name: z + float(p.offset) for (name, z), p in zip(raw_margins(model).items(), parametrizations(model).values())
+    }
     low = min(float(m.min()) for m in out.values())
     return {name: m - low for name, m in out.items()}
 
@@ -178,9 +198,11 @@ class BudgetConstrained(PruningMethod):
 
         def objective(model: GCN, x: torch.Tensor, y: torch.Tensor, progress: float) -> torch.Tensor:
             m = current()
-            return cross_entropy(model, x, y, progress) \
-                + c.budget_weight * (offset_free_masks(model).mean() - budget.kept_fraction(progress)).square() \
+            return (
+                cross_entropy(model, x, y, progress)
+                + c.budget_weight * (offset_free_masks(model).mean() - budget.kept_fraction(progress)).square()
                 + c.potential_weight * potential(m).mean()
+            )
 
         def on_step(model: GCN, progress: float) -> None:
             budget.update(progress, raw_margins(model))
@@ -188,7 +210,9 @@ class BudgetConstrained(PruningMethod):
                 if progress >= at and str(at) not in histograms:
                     histograms[str(at)] = histogram(current())
 
-        trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name)
+        trainer.fit(
+            model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name
+        )
         budget.solve(budget.kept_fraction(1.0), raw_margins(model))  # the budget at the final weights
         with torch.no_grad():
             soft = current()

@@ -74,7 +74,9 @@ class Prior:
         return float(self.magnitude_quantile(torch.tensor(rate, dtype=torch.float64)))
 
 
-def kl_to_prior(weights: torch.Tensor, prior: Prior, samples: int = 2048, generator: torch.Generator | None = None) -> torch.Tensor:
+def kl_to_prior(
+    weights: torch.Tensor, prior: Prior, samples: int = 2048, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Differentiable estimate of D_KL(P ‖ Q) for the empirical distribution P of ``weights``.
 
     P's density is a Gaussian kernel density estimate (Silverman's bandwidth) on a random subsample:
@@ -121,8 +123,9 @@ def quantile_distance(weights: torch.Tensor, prior: Prior) -> torch.Tensor:
     return (magnitudes - targets).square().mean() / prior.std**2
 
 
-def alignment_divergence(weights: torch.Tensor, prior: Prior, kind: Alignment, samples: int = 1024,
-                         generator: torch.Generator | None = None) -> torch.Tensor:
+def alignment_divergence(
+    weights: torch.Tensor, prior: Prior, kind: Alignment, samples: int = 1024, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """The divergence ``kind`` between the weights' distribution and the prior: the KL estimate
     (:func:`kl_to_prior`, on ``samples`` weights) or the quantile distance (:func:`quantile_distance`,
     on all of them)."""

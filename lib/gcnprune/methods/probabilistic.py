@@ -63,7 +63,9 @@ class ProbabilisticConfig:
     distance uses all of them)."""
 
     family: Family = "laplace"  # on SBU validation at 0.98 its cut drifted 0.003, the Gaussian's 0.0085 (η = 100)
-    alignment_weight: float = 100.0  # η: of 1, 10, 100, 300, the smallest whose cut is within 0.005 of every rate on SBU
+    alignment_weight: float = (
+        100.0  # η: of 1, 10, 100, 300, the smallest whose cut is within 0.005 of every rate on SBU
+    )
     threshold: Literal["prior", "empirical"] = "prior"
     alignment: Alignment = "quantile"
     temperature_start: float = 1.0
@@ -90,7 +92,9 @@ def attach_band_stop(model: GCN, temperature: torch.Tensor) -> None:
 
 def priors_of(model: GCN, family: Family) -> OrderedDict[str, Prior]:
     """Each layer's prior, rebuilt from the std its band-stop mask stored."""
-    return OrderedDict((name, Prior.with_std(family, float(p.prior_std))) for name, p in parametrizations(model).items())
+    return OrderedDict(
+        (name, Prior.with_std(family, float(p.prior_std))) for name, p in parametrizations(model).items()
+    )
 
 
 def set_bands(model: GCN, priors: dict[str, Prior], rate: float, threshold: str) -> None:
@@ -119,7 +123,9 @@ def standardised_histogram(model: GCN) -> list[int]:
     return torch.histc(pooled, HISTOGRAM_BINS, -HISTOGRAM_RANGE, HISTOGRAM_RANGE).int().tolist()
 
 
-def band_mass(counts: Sequence[float], half_width: float, span: float = HISTOGRAM_RANGE, total: float | None = None) -> float:
+def band_mass(
+    counts: Sequence[float], half_width: float, span: float = HISTOGRAM_RANGE, total: float | None = None
+) -> float:
     """The fraction of weights inside (−half_width, half_width) from a histogram of equal bins on ±``span``,
     interpolating linearly inside the two boundary bins; ``total`` is the number of weights (default:
     the counts' sum; weights outside ±span are in neither)."""
@@ -130,8 +136,14 @@ def band_mass(counts: Sequence[float], half_width: float, span: float = HISTOGRA
     return inside / (float(counts.sum()) if total is None else float(total))
 
 
-def evaluate_at(model: GCN, trainer: Trainer, priors: dict[str, Prior], rate: float, threshold: str,
-                ranking: MagnitudeRanking | None = None) -> dict[str, float]:
+def evaluate_at(
+    model: GCN,
+    trainer: Trainer,
+    priors: dict[str, Prior],
+    rate: float,
+    threshold: str,
+    ranking: MagnitudeRanking | None = None,
+) -> dict[str, float]:
     """Accuracy and achieved rate with the bands at ``rate``; then the exact per-layer projection is left in
     force (read from ``ranking``, the latent weights' per-layer :class:`.magnitude.MagnitudeRanking`, when
     given: one sort of the unchanged weights serves every rate of a curve)."""
@@ -143,8 +155,15 @@ def evaluate_at(model: GCN, trainer: Trainer, priors: dict[str, Prior], rate: fl
     return out
 
 
-def train_probabilistic(model: GCN, trainer: Trainer, config: ProbabilisticConfig, rates: list[float],
-                        weights: list[float], sample: bool, desc: str) -> dict[str, Any]:
+def train_probabilistic(
+    model: GCN,
+    trainer: Trainer,
+    config: ProbabilisticConfig,
+    rates: list[float],
+    weights: list[float],
+    sample: bool,
+    desc: str,
+) -> dict[str, Any]:
     """Train latent weights under band-stop masks at ``rates`` (weighted CE per rate) plus η Σ_l D(P_l, Q_l).
 
     With ``sample``, each step draws one of the rates (with probabilities ``weights``) instead of summing.
@@ -175,12 +194,16 @@ def train_probabilistic(model: GCN, trainer: Trainer, config: ProbabilisticConfi
         temperature.fill_(annealing.at(progress))
 
     trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=desc)
-    return {"latent_histogram_start": start_histogram, "latent_histogram_end": standardised_histogram(model),
-            "final_temperature": float(temperature)}
+    return {
+        "latent_histogram_start": start_histogram,
+        "latent_histogram_end": standardised_histogram(model),
+        "final_temperature": float(temperature),
+    }
 
 
-def _at_rate(model: GCN, x: torch.Tensor, y: torch.Tensor, priors: dict[str, Prior], rate: float, threshold: str,
-             progress: float) -> torch.Tensor:
+def _at_rate(
+    model: GCN, x: torch.Tensor, y: torch.Tensor, priors: dict[str, Prior], rate: float, threshold: str, progress: float
+) -> torch.Tensor:
     set_bands(model, priors, rate, threshold)
     return cross_entropy(model, x, y, progress)
 
@@ -196,4 +219,7 @@ class Probabilistic(PruningMethod):
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         extra = train_probabilistic(model, trainer, self.config, [rate], [1.0], False, self.name)
-        return {**extra, **evaluate_at(model, trainer, priors_of(model, self.config.family), rate, self.config.threshold)}
+        return {
+            **extra,
+            **evaluate_at(model, trainer, priors_of(model, self.config.family), rate, self.config.threshold),
+        }

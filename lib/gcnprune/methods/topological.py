@@ -19,8 +19,8 @@ largest margin (threshold, drop dangling edges, refill).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -32,7 +32,12 @@ from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fractio
 from .base import PruningMethod, register
 from .budget import BudgetConfig, flat
 from .phase_field import (
-    ThresholdMask, attach_thresholds, create_budget, margins, mask_statistics, raw_margins,
+    ThresholdMask,
+    attach_thresholds,
+    create_budget,
+    margins,
+    mask_statistics,
+    raw_margins,
 )  # fmt: skip
 
 
@@ -61,7 +66,9 @@ class TopologicalConfig(BudgetConfig):
             raise ValueError(f"kappa must be positive, got {self.kappa}")
 
 
-def consistent_soft_masks(model: GCN, kappa: float, offset: torch.Tensor | float | None = None) -> Mapping[str, torch.Tensor]:
+def consistent_soft_masks(
+    model: GCN, kappa: float, offset: torch.Tensor | float | None = None
+) -> Mapping[str, torch.Tensor]:
     """m̃ = C(m): the threshold masks at ``offset`` (the solved, shared δ if None) through the smooth passes."""
     latent = latent_weights(model)
     raw = {name: ThresholdMask.soft_at(p, latent[name], p.offset if offset is None else offset)
@@ -105,7 +112,9 @@ class Topological(PruningMethod):
         def on_step(model: GCN, progress: float) -> None:
             budget.update(progress, raw_margins(model), passes)
 
-        trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name)
+        trainer.fit(
+            model, trainer.config.finetune_epochs, trainer.config.finetune_lr, objective, on_step, desc=self.name
+        )
         budget.solve(budget.kept_fraction(1.0), raw_margins(model), passes)  # the budget at the final weights
         latent = latent_weights(model)
         with torch.no_grad():

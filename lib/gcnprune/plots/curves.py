@@ -14,8 +14,13 @@ from matplotlib.figure import Figure
 from .style import DASHED, DPI, METHOD_STYLES, dense_band, method_style, rate_axis
 
 
-def method_error_bars(ax, summary: pd.DataFrame, methods: Sequence[str] | None = None, linewidth: float = 1.5,
-                      points_only: Sequence[str] = ()) -> list[float]:
+def method_error_bars(
+    ax,
+    summary: pd.DataFrame,
+    methods: Sequence[str] | None = None,
+    linewidth: float = 1.5,
+    points_only: Sequence[str] = (),
+) -> list[float]:
     """Accuracy mean ± std error bars against 1 − rate, one line per pruned method of ``summary`` (dense left
     out); returns the rates drawn.
 
@@ -52,8 +57,13 @@ def _chance(ax, chance: float | None) -> None:
         ax.axhline(chance, color="0.3", linestyle=":", linewidth=1, label=f"chance: {chance:.1f}")
 
 
-def accuracy_vs_rate(summary: pd.DataFrame, title: str | None = None, chance: float | None = None,
-                     ax=None, methods: Sequence[str] | None = None) -> Figure:
+def accuracy_vs_rate(
+    summary: pd.DataFrame,
+    title: str | None = None,
+    chance: float | None = None,
+    ax=None,
+    methods: Sequence[str] | None = None,
+) -> Figure:
     """Accuracy (mean ± std error bars) against pruning rate, one line per method, dense as a band.
 
     ``summary`` is :func:`gcnprune.experiments.summarise` output (columns method, rate, mean, std);
@@ -108,7 +118,9 @@ def rates_vs_target(runs: pd.DataFrame, series: Sequence[tuple[str, str, str]], 
                 markerfacecolor="none" if column != "achieved_rate" else None)  # fmt: skip
     if targets:
         ends = np.array([1.0 - min(targets), 1.0 - max(targets)])
-        ax.plot(ends, ends, color="0.7", linewidth=5, alpha=0.5, solid_capstyle="round", zorder=0, label="measured = target")
+        ax.plot(
+            ends, ends, color="0.7", linewidth=5, alpha=0.5, solid_capstyle="round", zorder=0, label="measured = target"
+        )
     rate_axis(ax, targets)
     ax.set_xlabel("target rate (log scale of 1 − rate)")
     top = max(values) if values else 0.0  # rates above the highest target get ticks of their own
@@ -125,9 +137,15 @@ def rates_vs_target(runs: pd.DataFrame, series: Sequence[tuple[str, str, str]], 
     return fig
 
 
-def rate_curve(curves: Sequence[tuple[Sequence[float], Sequence[float]]], summary: pd.DataFrame | None = None,
-               training_rates: Sequence[float] = (), label: str = "multi_rate (one model)", title: str | None = None,
-               chance: float | None = None, methods: Sequence[str] | None = None) -> Figure:
+def rate_curve(
+    curves: Sequence[tuple[Sequence[float], Sequence[float]]],
+    summary: pd.DataFrame | None = None,
+    training_rates: Sequence[float] = (),
+    label: str = "multi_rate (one model)",
+    title: str | None = None,
+    chance: float | None = None,
+    methods: Sequence[str] | None = None,
+) -> Figure:
     """Accuracy of one multi-rate model as a continuous function of the rate, mean ± std over folds as a band,
     with other methods' runs (``summary`` rows, mean ± std error bars) as points on it.
 
@@ -153,7 +171,9 @@ def rate_curve(curves: Sequence[tuple[Sequence[float], Sequence[float]]], summar
     if len(rates):
         ax.set_xlim((1.0 - rates.min()) * 1.25, (1.0 - rates.max()) / 1.25)
     for r in training_rates:
-        ax.plot([1.0 - r], [0.0], marker="^", color="black", markersize=7, transform=ax.get_xaxis_transform(), clip_on=False)
+        ax.plot(
+            [1.0 - r], [0.0], marker="^", color="black", markersize=7, transform=ax.get_xaxis_transform(), clip_on=False
+        )
     return _finish(fig, ax, title)
 
 
@@ -205,8 +225,17 @@ def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, t
         grouped = pruned.groupby("rate").agg(size=("params_nonzero", "mean"), mean=("accuracy", "mean"),
                                              std=("accuracy", lambda a: a.std(ddof=0)))  # fmt: skip
         colour, marker = METHOD_STYLES["magnitude"]
-        ax.errorbar(grouped["size"], 100 * grouped["mean"], yerr=100 * grouped["std"].fillna(0), color=colour,
-                    marker=marker, markersize=5, capsize=3, linewidth=1.2, label="the profile's network, global MP")
+        ax.errorbar(
+            grouped["size"],
+            100 * grouped["mean"],
+            yerr=100 * grouped["std"].fillna(0),
+            color=colour,
+            marker=marker,
+            markersize=5,
+            capsize=3,
+            linewidth=1.2,
+            label="the profile's network, global MP",
+        )
         for rate, row in grouped.iterrows():
             ax.annotate(f"{rate:g}", (row["size"], 100 * row["mean"]), textcoords="offset points", xytext=(4, -10),
                         fontsize=7, color=colour)  # fmt: skip

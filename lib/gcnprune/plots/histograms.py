@@ -12,8 +12,9 @@ from ..methods.probabilistic import band_mass
 from .style import DPI
 
 
-def mask_histograms(histograms: Mapping[str, Mapping[str, Sequence[float]]], rate: float,
-                    title: str | None = None) -> Figure:
+def mask_histograms(
+    histograms: Mapping[str, Mapping[str, Sequence[float]]], rate: float, title: str | None = None
+) -> Figure:
     """Histograms of the soft mask values m ∈ [0, 1] early, midway and late in training, one panel per method.
 
     ``histograms`` maps a method to its runs' ``mask_histograms`` metric (summed over folds): training
@@ -42,8 +43,14 @@ def mask_histograms(histograms: Mapping[str, Mapping[str, Sequence[float]]], rat
         fig.suptitle(title)
     return fig
 
-def latent_histograms(panels: Mapping[str, tuple[Sequence[float], Sequence[float]]], rate: float,
-                      family: str = "gaussian", span: float = 4.0, title: str | None = None) -> Figure:
+
+def latent_histograms(
+    panels: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    rate: float,
+    family: str = "gaussian",
+    span: float = 4.0,
+    title: str | None = None,
+) -> Figure:
     """Latent weights in units of their layer prior's std, at the start and end of training, against the prior.
 
     ``panels`` maps a label to (start counts, end counts), histograms of equal bins on ±``span``. The
@@ -69,8 +76,15 @@ def latent_histograms(panels: Mapping[str, tuple[Sequence[float], Sequence[float
             scaled = counts / max(counts.sum(), 1.0) / width
             inside = band_mass(counts, band, span)
             start = name.startswith("start")
-            ax.stairs(scaled, edges, color=colour, linewidth=1.5, fill=start, alpha=0.5 if start else 1.0,
-                      label=f"{name}: {100 * inside:.1f} % inside the band")
+            ax.stairs(
+                scaled,
+                edges,
+                color=colour,
+                linewidth=1.5,
+                fill=start,
+                alpha=0.5 if start else 1.0,
+                label=f"{name}: {100 * inside:.1f} % inside the band",
+            )
         ax.plot(grid, density, color="black", linewidth=1.2, linestyle="--", label=f"{family} prior")
         for x in (-band, band):
             ax.axvline(x, color="tab:red", linestyle=":", linewidth=1.2)

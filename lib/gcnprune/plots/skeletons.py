@@ -25,8 +25,9 @@ def example_sequences(dataset: SkeletonDataset) -> dict[int, int]:
     return dict(sorted(first.items()))
 
 
-def skeleton_frames(dataset: SkeletonDataset, frames: int = 4, ncols: int | None = None,
-                    panel_size: tuple[float, float] = (3.2, 1.9)) -> Figure:
+def skeleton_frames(
+    dataset: SkeletonDataset, frames: int = 4, ncols: int | None = None, panel_size: tuple[float, float] = (3.2, 1.9)
+) -> Figure:
     """One panel per class: ``frames`` evenly spaced frames of one sequence, side by side, bones drawn.
 
     Joints are projected on the (horizontal, vertical) image plane; each skeleton (connected set of
@@ -39,7 +40,11 @@ def skeleton_frames(dataset: SkeletonDataset, frames: int = 4, ncols: int | None
     n = len(examples)
     ncols = ncols or (2 if len(groups) > 1 else 3 if n > 12 else 2)
     nrows = max(1, math.ceil(n / ncols))
-    fig = Figure(figsize=(panel_size[0] * ncols * (frames / 4) ** 0.5 * 1.4, panel_size[1] * nrows), layout="constrained", dpi=DPI)
+    fig = Figure(
+        figsize=(panel_size[0] * ncols * (frames / 4) ** 0.5 * 1.4, panel_size[1] * nrows),
+        layout="constrained",
+        dpi=DPI,
+    )
     fig.get_layout_engine().set(wspace=0.08, hspace=0.04)  # room between neighbouring strips
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
@@ -57,12 +62,22 @@ def skeleton_frames(dataset: SkeletonDataset, frames: int = 4, ncols: int | None
             pose = pose + np.array([k * step, 0.0])
             if k:
                 ax.axvline(k * step - (step - width) / 2, color="0.8", linewidth=0.8, linestyle="--")
-            ax.text(k * step + width / 2, bottom - 0.06 * height, f"frame {picks[k] + 1}", ha="center", va="top", fontsize=7, color="0.4")
+            ax.text(
+                k * step + width / 2,
+                bottom - 0.06 * height,
+                f"frame {picks[k] + 1}",
+                ha="center",
+                va="top",
+                fontsize=7,
+                color="0.4",
+            )
             for a, b in dataset.bones:
                 ax.plot(pose[[a, b], 0], pose[[a, b], 1], color=PERSON_COLOURS[group_of[a] % len(PERSON_COLOURS)],
                         linewidth=1.4, solid_capstyle="round")  # fmt: skip
             for g, joints in enumerate(groups):
-                ax.scatter(pose[joints, 0], pose[joints, 1], s=4, color=PERSON_COLOURS[g % len(PERSON_COLOURS)], zorder=3)
+                ax.scatter(
+                    pose[joints, 0], pose[joints, 1], s=4, color=PERSON_COLOURS[g % len(PERSON_COLOURS)], zorder=3
+                )
         ax.set_xlim(-0.05 * width, (len(xy) - 1) * step + 1.05 * width)
         ax.set_ylim(bottom - 0.2 * height, bottom + 1.05 * height)
         ax.set_aspect("equal")

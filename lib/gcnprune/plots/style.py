@@ -24,8 +24,15 @@ METHOD_STYLES = {
     "snip": ("darkgoldenrod", "h"),  # the teaching chapter's methods
     "random": ("black", "x"),
 }
-DASHED = ("magnitude (scope=layer)", "budget", "budget_l1", "budget_entropy", "probabilistic (threshold=empirical)",
-          "probabilistic (alignment_weight=0.0)", "random")
+DASHED = (
+    "magnitude (scope=layer)",
+    "budget",
+    "budget_l1",
+    "budget_entropy",
+    "probabilistic (threshold=empirical)",
+    "probabilistic (alignment_weight=0.0)",
+    "random",
+)
 _OTHER_STYLES = [("tab:green", "s"), ("tab:purple", "^"), ("tab:brown", "D"), ("tab:pink", "v"), ("tab:olive", "P")]
 DPI = 110
 

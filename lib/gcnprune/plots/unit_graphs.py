@@ -11,8 +11,14 @@ from ..toy_network import ToyPruning
 from ..unit_graph import UnitLayout, unit_layout
 from .style import DPI
 
-COLUMN_LABELS = ("input\nfeatures", "Q, K, V and\nadjacency channels", "concatenated\nheads", "graph\nchannels",
-                 "hidden\nunits", "classes")
+COLUMN_LABELS = (
+    "input\nfeatures",
+    "Q, K, V and\nadjacency channels",
+    "concatenated\nheads",
+    "graph\nchannels",
+    "hidden\nunits",
+    "classes",
+)
 
 
 def _unit_graph_panel(ax, layout: UnitLayout, title: str) -> None:

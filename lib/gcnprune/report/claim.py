@@ -14,8 +14,9 @@ from .format import accuracy_text, difference, rate_list, spread_note
 SHOWN_RATE = 0.98  # the rate the chapters quote in their prose
 
 
-def claim_facts(prefix: str, summary: pd.DataFrame, method: str, profile: str, folds: Sequence[int],
-                seeds: Sequence[int]) -> dict[str, str]:
+def claim_facts(
+    prefix: str, summary: pd.DataFrame, method: str, profile: str, folds: Sequence[int], seeds: Sequence[int]
+) -> dict[str, str]:
     """``{prefix}_verdict_global`` and ``_verdict_best`` (:func:`~gcnprune.claims.verdict` of ``method``
     against global MP and against both MP variants at every rate ≥ 0.95), the accuracies at 0.98 of the
     method and of both MP variants (``_98``, ``_98_mp``, ``_98_layer``) and the differences

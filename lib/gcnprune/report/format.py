@@ -15,7 +15,7 @@ Cell = tuple[float, float]  # (mean, std) accuracy in percent, as claims.accurac
 
 
 def mean_std(mean: float, std: float, digits: int = 1) -> str:
-    """"mean ± std" with ``digits`` decimals, as every table of the book shows an accuracy."""
+    """ "mean ± std" with ``digits`` decimals, as every table of the book shows an accuracy."""
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
@@ -25,7 +25,7 @@ def mean_std_column(summary: pd.DataFrame, digits: int = 1) -> list[str]:
 
 
 def accuracy_text(value: Cell | None) -> str:
-    """"mean % ± std" for glued prose; :data:`NOT_RUN` when the build has no such runs."""
+    """ "mean % ± std" for glued prose; :data:`NOT_RUN` when the build has no such runs."""
     return NOT_RUN if value is None else f"{value[0]:.1f} % ± {value[1]:.1f}"
 
 
@@ -40,7 +40,9 @@ def gap(a: Cell | None, b: Cell | None, what: str) -> str:
     if a is None or b is None:
         return NOT_COMPARABLE
     diff = a[0] - b[0]
-    return f"{abs(diff):.1f} points {'above' if diff > 0 else 'below'} {what}" if round(diff, 1) else f"level with {what}"
+    return (
+        f"{abs(diff):.1f} points {'above' if diff > 0 else 'below'} {what}" if round(diff, 1) else f"level with {what}"
+    )
 
 
 def rate_list(rates: Iterable[float], empty: str = "none") -> str:

@@ -13,8 +13,14 @@ from ..claims import accuracy_cell
 from .build import MP, MP_LAYER, build_facts, pruned_rates
 from .format import accuracy_text, gap
 
-SHORT_NAMES = {"attention.query": "query", "attention.key": "key", "attention.value": "value",
-               "attention.adjacency_value": "adjacency value", "graph_conv.linear": "graph conv", "hidden": "hidden"}
+SHORT_NAMES = {
+    "attention.query": "query",
+    "attention.key": "key",
+    "attention.value": "value",
+    "attention.adjacency_value": "adjacency value",
+    "graph_conv.linear": "graph conv",
+    "hidden": "hidden",
+}
 TABLE_RATES = (0.9, 0.98, 0.99)  # the rates the layer table shows, those of them the build ran
 
 
@@ -45,7 +51,9 @@ def layer_weights(chapter: ChapterRuns, profile: str, seed: int) -> LayerWeights
 
     info, p = chapter.info, get_profile(profile)
     seed_everything(seed)  # the dense run's initialisation
-    model = GCN(info.num_joints, p.features.signal_size(), info.num_classes, normalised_adjacency(info.adjacency()), p.model)
+    model = GCN(
+        info.num_joints, p.features.signal_size(), info.num_classes, normalised_adjacency(info.adjacency()), p.model
+    )
     initial = {name: w.detach().clone() for name, w in latent_weights(model).items()}
     dense = next(c for c in chapter.configs if c.method == "dense")
     state = saved_weights(dense, chapter.results)
@@ -94,7 +102,9 @@ def emptied_text(kept: dict[float, dict[str, float]]) -> str:
     if not emptied:
         return "at these rates it empties no layer"
     first = [SHORT_NAMES[n] for r, n in emptied if r == emptied[0][0]]
-    return f"at rate {emptied[0][0]:g} it already empties the {' and '.join(first)} layer{'s' if len(first) > 1 else ''}"
+    return (
+        f"at rate {emptied[0][0]:g} it already empties the {' and '.join(first)} layer{'s' if len(first) > 1 else ''}"
+    )
 
 
 def dangling_text(summary: pd.DataFrame, method: str) -> str:
@@ -113,8 +123,11 @@ def layer_facts(weights: LayerWeights, kept: dict[float, dict[str, float]]) -> d
     """The fan-ins and scales the chapter quotes, and what the layer table shows."""
     fan = {n: w.shape[1] for n, w in weights.initial.items()}
     total = sum(w.numel() for w in weights.initial.values())
-    source = (f"computed on the trained dense network of fold {weights.fold + 1}" if weights.trained is not None else
-              "computed at initialisation (this run cache holds no trained dense weights, which git does not keep)")
+    source = (
+        f"computed on the trained dense network of fold {weights.fold + 1}"
+        if weights.trained is not None
+        else "computed at initialisation (this run cache holds no trained dense weights, which git does not keep)"
+    )
     return {
         "mp_fanin_in": f"{fan['attention.query']:,}",
         "mp_fanin_hidden": f"{fan['hidden']:,}",

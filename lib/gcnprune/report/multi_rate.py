@@ -55,7 +55,9 @@ def accuracy_table(summary: pd.DataFrame, rates: Sequence[float]) -> pd.DataFram
     trained for that rate (``rates``)."""
     cells = summary[summary["method"].isin(list(NAMES)) & (summary["rate"] > 0)]
     cells = cells.assign(cell=mean_std_column(cells))
-    table = cells.pivot(index="rate", columns="method", values="cell").reindex(columns=list(NAMES)).rename(columns=NAMES)
+    table = (
+        cells.pivot(index="rate", columns="method", values="cell").reindex(columns=list(NAMES)).rename(columns=NAMES)
+    )
     table["MRMP trained for it"] = ["yes" if _trained_for(r, rates) else "no" for r in table.index]
     table.index = [f"{r:g}" for r in table.index]
     table.index.name = "target rate"
@@ -71,8 +73,15 @@ def cost_table(runs: pd.DataFrame, models: Parents, rates: Sequence[float]) -> p
                     & runs["rate"].apply(lambda r: _trained_for(r, rates))]  # fmt: skip
         if metrics is None:
             continue
-        rows.append({"split": fold + 1, "seed": seed, "MRMP (one model) s": metrics["train_seconds"],
-                     "SRMP (one model per training rate) s": srmp["train_seconds"].sum(), "SRMP models": len(srmp)})
+        rows.append(
+            {
+                "split": fold + 1,
+                "seed": seed,
+                "MRMP (one model) s": metrics["train_seconds"],
+                "SRMP (one model per training rate) s": srmp["train_seconds"].sum(),
+                "SRMP models": len(srmp),
+            }
+        )
     cost = pd.DataFrame(rows)
     if len(cost):
         cost["SRMP / MRMP"] = cost["SRMP (one model per training rate) s"] / cost["MRMP (one model) s"]
@@ -113,7 +122,9 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
         "mr_rates": rate_list(method_rates(runs, [SRMP]), "no rate"),
         "mr_training_rates": rate_list(trained, ""),
         "mr_unseen": rate_list(unseen, "(none in this build)"),
-        "mr_weights": "equal" if not config.get("rate_weights") else ", ".join(f"{w:g}" for w in config["rate_weights"]),
+        "mr_weights": "equal"
+        if not config.get("rate_weights")
+        else ", ".join(f"{w:g}" for w in config["rate_weights"]),
         "mr_sample": "one rate sampled per step" if config.get("sample") else "summed over all rates at every step",
         "mr_family": config.get("family", "?"),
         "mr_eta": f"{config.get('alignment_weight', float('nan')):g}",

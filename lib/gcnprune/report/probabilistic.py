@@ -58,7 +58,10 @@ def latent_panels(runs: pd.DataFrame, config: dict, rate: float | None) -> dict[
         rows = runs[(runs["method"] == method) & (runs["rate"] == rate)].sort_values(["fold", "seed"])
         if len(rows):
             first = rows.iloc[0]
-            panels[f"{label}, fold {first['fold'] + 1}"] = (first["latent_histogram_start"], first["latent_histogram_end"])
+            panels[f"{label}, fold {first['fold'] + 1}"] = (
+                first["latent_histogram_start"],
+                first["latent_histogram_end"],
+            )
     return panels
 
 
@@ -76,8 +79,9 @@ def prior_cut_table(runs: pd.DataFrame, config: dict) -> pd.DataFrame:
         return [band_mass(h, Prior.with_std(config["family"], 1.0).threshold(r), HISTOGRAM_RANGE, total)
                 for h, r, total in zip(rows[column], rows["rate"], rows["prunable_dense"])]  # fmt: skip
 
-    rows = rows.assign(prior_cut_rate=prior_cut("latent_histogram_end"),
-                       prior_cut_rate_start=prior_cut("latent_histogram_start"))
+    rows = rows.assign(
+        prior_cut_rate=prior_cut("latent_histogram_end"), prior_cut_rate_start=prior_cut("latent_histogram_start")
+    )
     cuts = rows.groupby(["method", "rate"])[["achieved_rate", "threshold_rate", "prior_cut_rate_start", "prior_cut_rate",
                                              "accuracy", "threshold_accuracy"]].mean()  # fmt: skip
     table = pd.DataFrame({

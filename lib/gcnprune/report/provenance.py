@@ -13,7 +13,9 @@ import pandas as pd
 def load_record(provenance: str | os.PathLike[str] | None) -> dict[str, Any]:
     """The runner's record; an error naming the runner when the page is executed without one."""
     if provenance is None:
-        raise RuntimeError("this notebook reads the record written by the book's runner: run it with python -m gcnprune.book")
+        raise RuntimeError(
+            "this notebook reads the record written by the book's runner: run it with python -m gcnprune.book"
+        )
     return json.loads(Path(provenance).read_text())
 
 

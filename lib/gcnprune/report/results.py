@@ -8,7 +8,14 @@ import pandas as pd
 from ..chapters import ChapterRuns
 from .format import accuracy_text, achieved_rate_gap
 
-MAIN = ["magnitude", "magnitude (scope=layer)", "phase_field", "topological", "probabilistic", "multi_rate"]  # the figure's
+MAIN = [
+    "magnitude",
+    "magnitude (scope=layer)",
+    "phase_field",
+    "topological",
+    "probabilistic",
+    "multi_rate",
+]  # the figure's
 
 
 def expected_runs(gathered: ChapterRuns) -> int:

@@ -12,5 +12,7 @@ def soft_mask_facts(prefix: str, fidelity: pd.DataFrame) -> dict[str, str]:
     |soft rate − target| with its run's method and rate, and ``{prefix}_overlap``, the lowest kept overlap
     (in %)."""
     overlap = extreme(fidelity, "kept_overlap_min", largest=False)
-    return {f"{prefix}_soft_gap": format_extreme(extreme(fidelity, "soft_gap_max")),
-            f"{prefix}_overlap": format_extreme(overlap, "{:.1f} %", 100)}
+    return {
+        f"{prefix}_soft_gap": format_extreme(extreme(fidelity, "soft_gap_max")),
+        f"{prefix}_overlap": format_extreme(overlap, "{:.1f} %", 100),
+    }
