@@ -65,8 +65,16 @@ def main() -> None:
         rows.append({"executor": f"local, --jobs {jobs}", "processes": jobs, "results": scratch / f"local-{jobs}",
                      "start s": 0.0, "grid s": seconds})  # fmt: skip
     start = time.perf_counter()
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      local_directory=str(scratch / "workers"), dashboard_address=":0") as cluster, Client(cluster) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            local_directory=str(scratch / "workers"),
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         started = time.perf_counter() - start
         seconds = timed_grid(grid, DaskExecutor(client), scratch / "dask")
     rows.append({"executor": f"Dask LocalCluster, {args.workers} workers", "processes": args.workers,
@@ -80,14 +88,17 @@ def main() -> None:
                                for _, row in table.iterrows()]  # fmt: skip
     same = all(metrics(r) == metrics(table["results"][0]) for r in table["results"])
     print(
-        f"{grid.dataset} {grid.profile} grid: {', '.join(grid.methods)} at rates {args.rates}, {len(grid.folds)} fold(s)\n"
+        f"{grid.dataset} {grid.profile} grid: {', '.join(grid.methods)} at rates {args.rates}, "
+        f"{len(grid.folds)} fold(s)\n"
     )
     print(table.drop(columns=["results", "processes"]).round(3).to_string(index=False))
     dask, local_row = table.iloc[-1], table.iloc[-2]
     per_run = (dask["grid s"] - local_row["grid s"]) * args.workers / dask["runs"]
-    print(f"\nDask: {dask['× local']:.2f}× the wall time of {args.workers} local processes; its overhead per run "
-          f"{per_run:+.3f} s of worker time ((Dask − local) × {args.workers} workers / {dask['runs']} runs), the cluster's "
-          f"{started:.1f} s start-up apart. Same metrics from all: {'yes' if same else 'NO'}")  # fmt: skip
+    print(
+        f"\nDask: {dask['× local']:.2f}× the wall time of {args.workers} local processes; its overhead per run "
+        f"{per_run:+.3f} s of worker time ((Dask − local) × {args.workers} workers / {dask['runs']} runs), "
+        f"the cluster's {started:.1f} s start-up apart. Same metrics from all: {'yes' if same else 'NO'}"
+    )
 
 
 if __name__ == "__main__":

@@ -130,8 +130,12 @@ def test_cli_bench_prints_the_table_and_writes_json(runs, shared, tmp_path, caps
     record = json.loads(out.read_text())
     assert record["machine"]["threads"] == 1 and record["repeats"] == 2
     rows = record["runs"]
-    assert [(r["method"], r["format"]) for r in rows] == [("dense", "dense"), ("dense", "compact"),
-                                                         ("topological", "masked"), ("topological", "compact")]  # fmt: skip
+    assert [(r["method"], r["format"]) for r in rows] == [
+        ("dense", "dense"),
+        ("dense", "compact"),
+        ("topological", "masked"),
+        ("topological", "compact"),
+    ]
     assert rows[0]["bytes_ratio"] == rows[0]["macs_ratio"] == rows[0]["latency_64_ratio"] == 1.0
     assert main([*args[:3], "--repeats", "0"]) == 1
     assert "--repeats must be at least 1" in capsys.readouterr().err

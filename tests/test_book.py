@@ -125,7 +125,7 @@ def test_provenance_is_recorded_and_shown(built):
     record = json.loads((book_dir / "notebooks" / "provenance.json").read_text())
     assert record["build"]["profile"] == "smoke" and record["build"]["dataset"] == "synthetic"
     assert list(record["notebooks"]) == toc_notebooks(book_dir)
-    for name, entry in record["notebooks"].items():
+    for entry in record["notebooks"].values():
         assert entry["seconds"] > 0
         assert entry["version"] and entry["git_commit"]
         assert entry["packages"]["torch"] and entry["packages"]["jupyter-book"]
@@ -229,8 +229,8 @@ def test_misspelled_parameter_is_refused(tmp_path, repo_root, capsys):
     for valid in ("folds", "rates", "seeds", "profile"):
         assert valid in message
     # the command line says the same and exits non-zero, before executing anything
-    code = book.main(["--profile", "smoke", "--only", "magnitude-pruning", "--param", "foldz=1", "--book", str(book_dir),
-                      "--results", str(tmp_path / "results")])  # fmt: skip
+    code = book.main(["--profile", "smoke", "--only", "magnitude-pruning", "--param", "foldz=1",
+                      "--book", str(book_dir), "--results", str(tmp_path / "results")])  # fmt: skip
     assert code == 1
     assert "foldz" in capsys.readouterr().err
     # without --only, a parameter goes to every notebook, and one that lacks it is named
@@ -488,8 +488,13 @@ def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path,
     )
     monkeypatch.setattr(book.runner, "hide_parameter_cells", lambda path: None)
     log: list[str] = []
-    make_book(only="datasets", build=False, results=tmp_path / "results", book_dir=copy_book(repo_root, tmp_path / "book"),
-              log=log.append)  # fmt: skip
+    make_book(
+        only="datasets",
+        build=False,
+        results=tmp_path / "results",
+        book_dir=copy_book(repo_root, tmp_path / "book"),
+        log=log.append,
+    )
     assert executed["datasets"]["dataset"] == "sbu" and executed["datasets"]["profile"] == "paper"
     assert log[0].startswith("book: dataset=sbu profile=paper")
     assert log[1].startswith("runs: read from the cache only, nothing is trained (no sbu data found)")

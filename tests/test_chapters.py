@@ -22,7 +22,8 @@ def no_sbu_data(tmp_path, monkeypatch, repo_root) -> None:
 
 
 def magnitude_chapter(results, **kwargs):
-    """The magnitude chapter's runs on SBU, smoke profile, at rate 0.9 only: dense, global and per-layer MP on fold 1."""
+    """The magnitude chapter's runs on SBU, smoke profile, at rate 0.9 only: dense, global and per-layer MP
+    on fold 1."""
     return chapter_runs("magnitude-pruning", "sbu", None, "smoke", results, rates=[0.9], **kwargs)
 
 

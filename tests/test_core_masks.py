@@ -103,8 +103,8 @@ def test_layer_scope_threshold_within_each_layer_and_share(rate):
 
 def test_layer_scope_differs_from_global():
     weights = random_weights(4)
-    g, l = magnitude_mask(weights, 0.9, "global"), magnitude_mask(weights, 0.9, "layer")
-    assert any(not torch.equal(g[k], l[k]) for k in weights)
+    by_global, by_layer = magnitude_mask(weights, 0.9, "global"), magnitude_mask(weights, 0.9, "layer")
+    assert any(not torch.equal(by_global[k], by_layer[k]) for k in weights)
 
 
 @pytest.mark.parametrize("scope", ["global", "layer"])
@@ -227,8 +227,12 @@ def test_unmasked_model_has_all_ones_mask():
     model = make_model()
     mask = get_mask(model)
     assert list(mask) == list(model.prunable_layers())
-    assert mask.num_nonzero() == mask.num_dense() == sum(l.weight.numel() for l in model.prunable_layers().values())
-    assert not any(parametrize.is_parametrized(l, "weight") for l in model.prunable_layers().values())
+    assert (
+        mask.num_nonzero()
+        == mask.num_dense()
+        == sum(layer.weight.numel() for layer in model.prunable_layers().values())
+    )
+    assert not any(parametrize.is_parametrized(layer, "weight") for layer in model.prunable_layers().values())
 
 
 @pytest.mark.parametrize("prune_classifier", [False, True])

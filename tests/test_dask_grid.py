@@ -200,8 +200,8 @@ def test_a_failing_run_is_reported_and_the_others_finish_then_the_rerun_resumes(
     mrmp = [c for c in grid.configs() if c.method == "multi_rate"]
     assert set(failed) == {magnitude.run_hash(), mrmp[0].parent().run_hash(), *(c.run_hash() for c in mrmp)}
     assert (
-        f"run {magnitude.run_hash()} (magnitude at rate 0.9, fold 1, seed 0, synthetic): RuntimeError: boom in magnitude"
-        in message
+        f"run {magnitude.run_hash()} (magnitude at rate 0.9, fold 1, seed 0, synthetic): "
+        "RuntimeError: boom in magnitude" in message
     )
     assert "Traceback (most recent call last)" in failed[magnitude.run_hash()].traceback
     assert "boom in magnitude" in failed[magnitude.run_hash()].traceback
@@ -359,8 +359,8 @@ def test_book_runner_sends_the_notebooks_runs_to_the_scheduler(client, repo_root
     shutil.copytree(repo_root / "book", book_dir, ignore=shutil.ignore_patterns("_build", "notebooks", ".*"))
     with get_task_stream(client) as stream:
         code = book.main(["--dataset", "synthetic", "--profile", "smoke", "--only", "magnitude-pruning", "--no-build",
-                          "--param", "magnitude-pruning:rates=[0.9]", "--results", str(results), "--book", str(book_dir),
-                          "--scheduler", client.scheduler.address])  # fmt: skip
+                          "--param", "magnitude-pruning:rates=[0.9]", "--results", str(results),
+                          "--book", str(book_dir), "--scheduler", client.scheduler.address])  # fmt: skip
     out, err = capsys.readouterr()
     assert code == 0, err
     assert f"runs go to the Dask scheduler {client.scheduler.address}" in out

@@ -143,10 +143,12 @@ def test_each_folding_rule_is_exact(case):
         "constant query": lambda: s["qk_channels"][0] == [0, 1],
         "uniform attention": lambda: s["qk_channels"][1] == [] and s["value_channels"][1] == [0, 1],
         "constant value": lambda: s["value_channels"][1] == [1],
-        "constant adjacency channel": lambda: s["adjacency_channels"] == [0] and bool(compact.graph_bias[1].abs().sum() > 0),
+        "constant adjacency channel": lambda: (
+            s["adjacency_channels"] == [0] and bool(compact.graph_bias[1].abs().sum() > 0)
+        ),
         "constant graph channel": lambda: s["graph_channels"] == [0],
         "constant hidden unit": lambda: s["hidden_units"] == [0, 1],
-    }  # fmt: skip
+    }
     assert expected[case](), s
     assert_same_logits(model, compact, torch.randn(40, 3, FEATURES))
 

@@ -264,8 +264,11 @@ def test_learned_masks_pass_gradient_to_pruned_weights(shared, method):
 @pytest.mark.parametrize("method", ["phase_field", "topological", "probabilistic"])
 def test_cross_entropy_alone_reaches_pruned_weights_through_the_soft_mask(shared, method):
     """Without the budget, potential or KL terms the gradient at pruned weights still comes from the loss."""
-    no_regularizer = {"phase_field": {"budget_weight": 0.0, "potential_weight": 0.0},
-                      "topological": {"budget_weight": 0.0}, "probabilistic": {"alignment_weight": 0.0}}[method]  # fmt: skip
+    no_regularizer = {
+        "phase_field": {"budget_weight": 0.0, "potential_weight": 0.0},
+        "topological": {"budget_weight": 0.0},
+        "probabilistic": {"alignment_weight": 0.0},
+    }[method]
     grads, _, mask, _ = one_step_gradients(smoke(method, 0.9, no_regularizer), shared)
     at_pruned, _ = nonzero_fractions(grads, mask)
     assert at_pruned > 0.1  # a fixed mask gives exactly 0 here

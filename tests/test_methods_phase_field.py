@@ -166,8 +166,11 @@ def test_solved_offsets_are_those_of_the_masks_computed_afresh():
         budget.update(progress, margins)
         temperature, kept = float(budget.temperature), budget.kept_fraction(progress)
         for name, z in margins.items():
-            expected = solve_offset(lambda d: float(threshold_masks(z, temperature, d).mean()), kept,
-                                    *offset_bracket(z, temperature))  # fmt: skip
+            expected = solve_offset(
+                lambda d, z=z, temperature=temperature: float(threshold_masks(z, temperature, d).mean()),
+                kept,
+                *offset_bracket(z, temperature),
+            )
             assert float(budget.offsets[name]) == float(torch.tensor(expected))
 
 

@@ -196,8 +196,9 @@ def bench_runs(
     times smaller or faster), and the physical limit dense / minimal multiply-adds (:func:`minimal_macs`).
 
     Every run is exported (:func:`~gcnprune.export.export_run`: recomputed, its compact model's logits
-    checked), its file written to ``models/<hash>.safetensors`` when ``models`` is a folder. Each run's networks are timed in turns with its dense run's (:func:`median_latencies`), so
-    each latency ratio compares times taken under the same load; ``dense_latency_*`` record those times.
+    checked), its file written to ``models/<hash>.safetensors`` when ``models`` is a folder. Each run's
+    networks are timed in turns with its dense run's (:func:`median_latencies`), so each latency ratio
+    compares times taken under the same load; ``dense_latency_*`` record those times.
     """
     if not run_hashes:
         raise UserError("give at least one run hash to benchmark")

@@ -33,7 +33,8 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 
 
 def read_entry(folder: Path, name: str) -> dict[str, Any]:
-    """A run folder's JSON file as a dict; a missing, unreadable or malformed one is :class:`~gcnprune.errors.CacheError`."""
+    """A run folder's JSON file as a dict; a missing, unreadable or malformed one is
+    :class:`~gcnprune.errors.CacheError`."""
     path = folder / name
     if not path.is_file():
         raise CacheError(folder, f"{name} is missing")
@@ -47,7 +48,8 @@ def read_entry(folder: Path, name: str) -> dict[str, Any]:
 
 
 def read_weights(path: Path) -> dict[str, torch.Tensor]:
-    """A run's saved ``model.pt``; an unreadable file, or one that is not a state dict, is :class:`~gcnprune.errors.CacheError`."""
+    """A run's saved ``model.pt``; an unreadable file, or one that is not a state dict, is
+    :class:`~gcnprune.errors.CacheError`."""
     try:
         state = torch.load(path, weights_only=True)
     except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as error:

@@ -116,9 +116,9 @@ def collect_runs(
     """The runs of ``configs``, one row each (configuration and metrics), and the configurations left
     out. ``missing`` says what to do with runs that are not cached: ``train`` them (parents first, see
     :func:`~gcnprune.runner.run_configs`, in ``jobs`` local processes or on the Dask scheduler that
-    ``$GCNPRUNE_SCHEDULER`` names, :func:`~gcnprune.executors.book_executor`); ``require`` them, reading the cache only and raising
-    :class:`MissingRunsError` that names them (``what`` says whose runs they are); or ``omit`` them,
-    reading the cache only and returning them beside the table."""
+    ``$GCNPRUNE_SCHEDULER`` names, :func:`~gcnprune.executors.book_executor`); ``require`` them, reading
+    the cache only and raising :class:`MissingRunsError` that names them (``what`` says whose runs they
+    are); or ``omit`` them, reading the cache only and returning them beside the table."""
     if missing not in get_args(MissingRuns):
         raise UserError(f"missing runs must be one of {', '.join(get_args(MissingRuns))}, got {missing!r}")
     configs, results = list(configs), results or DEFAULT_RESULTS
@@ -172,8 +172,10 @@ def chapter_runs(
     chapters = [chapters] if isinstance(chapters, str) else list(chapters)
     info = dataset_info(dataset, **get_profile(profile).dataset_options(dataset))
     folds = get_profile(profile).default_folds(len(info.splits)) if folds is None else list(folds)
-    grids = {chapter: chapter_grids(chapter, dataset, profile, folds, list(seeds), None if rates is None else list(rates))
-             for chapter in chapters}  # fmt: skip
+    grids = {
+        chapter: chapter_grids(chapter, dataset, profile, folds, list(seeds), None if rates is None else list(rates))
+        for chapter in chapters
+    }
     configs: dict[str, RunConfig] = {}
     chapters_of: dict[str, list[str]] = {}
     for chapter, its_grids in grids.items():

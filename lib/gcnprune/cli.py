@@ -210,8 +210,10 @@ def _bench(args: argparse.Namespace) -> int:
     table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, args.progress, args.models)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(format_table(table))
-    print("\n× = dense / this (times smaller or faster); limit× = dense / minimal multiply-adds; latencies are "
-          f"medians of {args.repeats} calls on one thread; load average {machine()['load_average'][0]:.2f}")  # fmt: skip
+    print(
+        "\n× = dense / this (times smaller or faster); limit× = dense / minimal multiply-adds; latencies are "
+        f"medians of {args.repeats} calls on one thread; load average {machine()['load_average'][0]:.2f}"
+    )
     Path(args.json).write_text(
         json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n"
     )

@@ -181,8 +181,13 @@ class CompactGCN(nn.Module):
 
     def stored_matrices(self) -> dict[str, torch.Tensor]:
         """The matrices as the file holds them: Â and the weights, the projection over its F' read inputs."""
-        return {"adjacency": self.adjacency, "projection": self.projection.weight.index_select(1, self.input_columns),
-                "graph": self.graph.weight, "hidden": self.hidden.weight, "classifier": self.classifier.weight}  # fmt: skip
+        return {
+            "adjacency": self.adjacency,
+            "projection": self.projection.weight.index_select(1, self.input_columns),
+            "graph": self.graph.weight,
+            "hidden": self.hidden.weight,
+            "classifier": self.classifier.weight,
+        }
 
     def to_bytes(self) -> bytes:
         """The model as a :mod:`.tensor_file`: each matrix dense or CSR, whichever is smaller."""
@@ -212,13 +217,18 @@ class CompactGCN(nn.Module):
             raise ValueError("this tensor file holds no gcnprune metadata: it is not a compact model")
         meta = json.loads(metadata["gcnprune"])
         if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"unsupported compact model format {meta.get('format')!r} version {meta.get('version')!r}; "
-                             f"this code reads {FORMAT} version {FORMAT_VERSION}")  # fmt: skip
+            raise ValueError(
+                f"unsupported compact model format {meta.get('format')!r} version {meta.get('version')!r}; "
+                f"this code reads {FORMAT} version {FORMAT_VERSION}"
+            )
         shape = CompactShape(**meta["shape"])
-        sizes = {"adjacency": (shape.joints, shape.joints),
-                 "projection": (shape.projection_rows, len(tensors["input_columns"])),
-                 "graph": (meta["graph"], shape.concat_channels), "hidden": (meta["hidden"], shape.joints * meta["graph"]),
-                 "classifier": (shape.classes, meta["hidden"])}  # fmt: skip
+        sizes = {
+            "adjacency": (shape.joints, shape.joints),
+            "projection": (shape.projection_rows, len(tensors["input_columns"])),
+            "graph": (meta["graph"], shape.concat_channels),
+            "hidden": (meta["hidden"], shape.joints * meta["graph"]),
+            "classifier": (shape.classes, meta["hidden"]),
+        }
         dense = {name: unpack_matrix(name, meta["matrices"][name], sizes[name], tensors) for name in MATRICES}
         return cls(shape, {**tensors, **dense}, meta["structure"], meta["source"])
 

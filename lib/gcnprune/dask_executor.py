@@ -123,7 +123,10 @@ class DaskExecutor:
 
     def describe(self) -> str:
         workers = len(self.client.scheduler_info().get("workers", {}))
-        return f"the Dask scheduler {self.client.scheduler.address} ({workers} workers; dashboard {self.client.dashboard_link})"
+        return (
+            f"the Dask scheduler {self.client.scheduler.address} "
+            f"({workers} workers; dashboard {self.client.dashboard_link})"
+        )
 
     def run(
         self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None, done: Callable[[int], Any]

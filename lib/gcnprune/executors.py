@@ -82,7 +82,10 @@ class RunFailure:
 
     def describe(self) -> str:
         c = self.config
-        return f"run {c.run_hash()} ({c.method} at rate {c.rate:g}, fold {c.fold + 1}, seed {c.seed}, {c.dataset}): {self.reason}"
+        return (
+            f"run {c.run_hash()} ({c.method} at rate {c.rate:g}, fold {c.fold + 1}, seed {c.seed}, {c.dataset}): "
+            f"{self.reason}"
+        )
 
 
 class RunsFailed(Exception):
@@ -122,8 +125,10 @@ def grid_executor(
         yield LocalExecutor(jobs)
         return
     if jobs != 1:
-        raise UserError(f"--jobs {jobs} counts local processes, but the runs go to the Dask cluster "
-                        f"({'--scheduler' if scheduler else '--cluster'}), whose workers run them; drop --jobs")  # fmt: skip
+        raise UserError(
+            f"--jobs {jobs} counts local processes, but the runs go to the Dask cluster "
+            f"({'--scheduler' if scheduler else '--cluster'}), whose workers run them; drop --jobs"
+        )
     from .clusters import dask_client, parse_cluster
     from .dask_executor import DaskExecutor
 

@@ -124,8 +124,14 @@ def _compact(model: GCN, source: dict[str, Any]) -> CompactGCN:
     adjacency_rows = torch.nonzero(a_use).flatten().tolist()
     scale = 1.0 / math.sqrt(d)
     projection = torch.cat([_rows(wq, qk_rows) * scale, _rows(wk, qk_rows), _rows(wv, value_rows), wa[adjacency_rows]])
-    projection_bias = torch.cat([_rows(bq.unsqueeze(1), qk_rows).flatten() * scale, _rows(bk.unsqueeze(1), qk_rows).flatten(),
-                                 _rows(bv.unsqueeze(1), value_rows).flatten(), ba[adjacency_rows]])  # fmt: skip
+    projection_bias = torch.cat(
+        [
+            _rows(bq.unsqueeze(1), qk_rows).flatten() * scale,
+            _rows(bk.unsqueeze(1), qk_rows).flatten(),
+            _rows(bv.unsqueeze(1), value_rows).flatten(),
+            ba[adjacency_rows],
+        ]
+    )
     columns = torch.nonzero((projection != 0).any(0)).flatten()
     concat = value_rows + [value_channels + c for c in adjacency_rows]  # the graph convolution's input channels
     graph_weight = _rows(wg[g_use].T, concat).T
@@ -185,8 +191,10 @@ def check_logits(model: GCN, compact: CompactGCN, signals: torch.Tensor, toleran
         model.train(was_training)
     scale = max(1.0, float(expected.abs().max())) if len(signals) else 1.0
     if not gap <= tolerance * scale:
-        raise RuntimeError(f"the compact model's logits differ from the masked network's by {gap:.3g} (tolerance "
-                           f"{tolerance:g} × {scale:.3g}, the largest logit): export removed structure that matters")  # fmt: skip
+        raise RuntimeError(
+            f"the compact model's logits differ from the masked network's by {gap:.3g} (tolerance "
+            f"{tolerance:g} × {scale:.3g}, the largest logit): export removed structure that matters"
+        )
     return gap
 
 
@@ -202,8 +210,10 @@ def run_config(run_hash: str, results: str | os.PathLike[str] = DEFAULT_RESULTS)
         )
     config = RunConfig.from_resolved(json.loads((folder / "config.json").read_text()))
     if config.run_hash() != run_hash:
-        raise UserError(f"run {run_hash} is stale (its configuration now hashes to {config.run_hash()}); "
-                        f"`gcnprune clean --results {results}` lists such runs, and the grid recomputes them")  # fmt: skip
+        raise UserError(
+            f"run {run_hash} is stale (its configuration now hashes to {config.run_hash()}); "
+            f"`gcnprune clean --results {results}` lists such runs, and the grid recomputes them"
+        )
     return config
 
 
@@ -217,9 +227,9 @@ def trained_model(
 
     A run trained from scratch (the dense network's) loads its saved weights (``model.pt``;
     :func:`~gcnprune.runner.parent_weights` trains them again where they are missing). Pruned runs save no
-    weights, so the run is trained again from its parent's (:func:`~gcnprune.runner.train_run`), which is bit-reproducible on the machine that ran
-    it. Either way the model's accuracy must equal the one ``metrics.json`` records, else a UserError
-    says the weights are not the run's.
+    weights, so the run is trained again from its parent's (:func:`~gcnprune.runner.train_run`), which is
+    bit-reproducible on the machine that ran it. Either way the model's accuracy must equal the one
+    ``metrics.json`` records, else a UserError says the weights are not the run's.
     """
     results = Path(results)
     cached = load_run(config, results)
@@ -234,9 +244,11 @@ def trained_model(
     model.eval()
     accuracy = trainer.evaluate(model)
     if accuracy != cached["accuracy"]:
-        raise UserError(f"run {config.run_hash()}: the recomputed model's accuracy {accuracy:.6f} is not the "
-                        f"{cached['accuracy']:.6f} its metrics.json records, so these are not its weights (another "
-                        "machine, torch version or code); rerun it here (gcnprune clean --delete, then the grid) and export again")  # fmt: skip
+        raise UserError(
+            f"run {config.run_hash()}: the recomputed model's accuracy {accuracy:.6f} is not the "
+            f"{cached['accuracy']:.6f} its metrics.json records, so these are not its weights (another "
+            "machine, torch version or code); rerun it here (gcnprune clean --delete, then the grid) and export again"
+        )
     return model, trainer
 
 

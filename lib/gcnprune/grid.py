@@ -52,8 +52,10 @@ class Grid:
             raise UserError(f"fold indices are 0-based and non-negative, got {min(self.folds)}")
         idle = [m for m in self.methods if not self.rates_of(m)]
         if idle:
-            raise UserError(f"{', '.join(idle)} run(s) only at nonzero rates, and the rates given "
-                            f"({', '.join(map(str, self.rates)) or 'none'}) include none: add a rate in (0, 1)")  # fmt: skip
+            raise UserError(
+                f"{', '.join(idle)} run(s) only at nonzero rates, and the rates given "
+                f"({', '.join(map(str, self.rates)) or 'none'}) include none: add a rate in (0, 1)"
+            )
 
     def _check_methods(self) -> None:
         """Every method is one a grid can run, and every hyperparameter set is for one of them and valid."""
@@ -70,8 +72,10 @@ class Grid:
                 raise UserError(f"hyperparameters are set for {method!r}, which is not a pruning method; "
                                 f"grid methods: {', '.join(grid_methods())}")  # fmt: skip
             if method not in self.methods:
-                raise UserError(f"hyperparameters are set for {method}, which the grid does not run "
-                                f"(its methods: {', '.join(self.methods)}); add it to the methods or drop them")  # fmt: skip
+                raise UserError(
+                    f"hyperparameters are set for {method}, which the grid does not run "
+                    f"(its methods: {', '.join(self.methods)}); add it to the methods or drop them"
+                )
             get_method(method, config)
 
     def rates_of(self, method: str) -> list[float]:

@@ -5,7 +5,7 @@ Rates are target pruning rates; ``dense`` always runs once per fold and seed at 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .design_grid import design_grid, design_profile
@@ -83,13 +83,18 @@ ORDER += tuple(TEACHING)
 
 
 def chapter_grids(
-    chapter: str, dataset: str, profile: str, folds: list[int], seeds: list[int] = [0], rates: list[float] | None = None
+    chapter: str,
+    dataset: str,
+    profile: str,
+    folds: list[int],
+    seeds: Sequence[int] = (0,),
+    rates: list[float] | None = None,
 ) -> list[Grid]:
     """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates. The profile's
     extra seeds (the paper profile's 1 and 2) run too in the chapter's main comparison (its first grid),
     at the rates of :data:`HIGH_RATES`."""
     if chapter in TEACHING:
-        return TEACHING[chapter](dataset, profile, folds, seeds, rates)
+        return TEACHING[chapter](dataset, profile, folds, list(seeds), rates)
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; choose one of {', '.join([*CHAPTERS, *TEACHING])}")
     extra = tuple(s for s in get_profile(profile).extra_seeds if s not in seeds)

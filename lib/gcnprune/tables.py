@@ -42,12 +42,17 @@ def summary_table(
     """
     if methods is not None:
         summary = pd.concat([summary[summary["method"] == m] for m in methods if (summary["method"] == m).any()])
-    out = pd.DataFrame({
-        "method": summary["method"],
-        "target rate": summary["rate"].map(lambda r: f"{r:g}"),
-        "accuracy (%)": [f"{m:.{digits}f} ± {0.0 if pd.isna(s) else s:.{digits}f}" for m, s in zip(summary["mean"], summary["std"])],
-        "runs": summary["runs"],
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "method": summary["method"],
+            "target rate": summary["rate"].map(lambda r: f"{r:g}"),
+            "accuracy (%)": [
+                f"{m:.{digits}f} ± {0.0 if pd.isna(s) else s:.{digits}f}"
+                for m, s in zip(summary["mean"], summary["std"])
+            ],
+            "runs": summary["runs"],
+        }
+    )
     if "achieved_rate" in summary:
         out["achieved rate"] = summary["achieved_rate"].map(lambda r: f"{r:.4f}")
     if "prunable_nonzero" in summary and "prunable_dense" in summary:

@@ -59,7 +59,8 @@ def toy_pruning(rate: float = 0.85, seed: int = 4, epochs: int = 30, lr: float =
     keep = kept_count(sum(w.numel() for w in weights.values()), rate)
     masks = {
         "magnitude pruning": dict(magnitude_mask(weights, rate, "global")),
-        "topologically consistent": dict(consistent_magnitude_mask({n: w.abs() for n, w in weights.items()}, keep, shapes,
-                                                                   config.heads)),
-    }  # fmt: skip
+        "topologically consistent": dict(
+            consistent_magnitude_mask({n: w.abs() for n, w in weights.items()}, keep, shapes, config.heads)
+        ),
+    }
     return ToyPruning(shapes, config.heads, rate, masks, accuracy)

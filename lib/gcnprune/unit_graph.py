@@ -272,8 +272,14 @@ def unit_layout(masks: Mapping[str, Any], shapes: Mapping[str, tuple[int, int]],
     proj_alive = [bool(useful[name][c].sum() > 0) for name, c in proj]
     graph_alive = (useful["graph_conv.linear"].sum(dim=1) > 0) & (beta["graph_conv.linear"] > 0)
     hidden_alive = (alpha["classifier"] > 0) & (beta["hidden"] > 0)
-    alive = (np.asarray(touched_in > 0), np.asarray(proj_alive), np.asarray([proj_alive[proj_index[u]] for u in concat]),
-             graph_alive.numpy(), hidden_alive.numpy(), np.full(classes, bool(hidden_alive.any())))  # fmt: skip
+    alive = (
+        np.asarray(touched_in > 0),
+        np.asarray(proj_alive),
+        np.asarray([proj_alive[proj_index[u]] for u in concat]),
+        graph_alive.numpy(),
+        hidden_alive.numpy(),
+        np.full(classes, bool(hidden_alive.any())),
+    )
     blocks = [
         (f"{short}{k + 1}", name, k * d)
         for k in range(heads)

@@ -27,13 +27,25 @@ def notebook_kernel(staging: Path):
     spec.mkdir(parents=True, exist_ok=True)
     # tqdm.auto warns on import when ipywidgets is missing; the kernel is local, so its TCP notice is noise
     warnings = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), "ignore:IProgress not found"]))
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
-        "display_name": f"Python {platform.python_version()} (gcnprune)",
-        "language": "python",
-        "env": {"PYTHONWARNINGS": warnings},
-        "metadata": {"debugger": False},
-    }, indent=1))  # fmt: skip
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    sys.executable,
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                    "--IPKernelApp.log_level=ERROR",
+                ],
+                "display_name": f"Python {platform.python_version()} (gcnprune)",
+                "language": "python",
+                "env": {"PYTHONWARNINGS": warnings},
+                "metadata": {"debugger": False},
+            },
+            indent=1,
+        )
+    )
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(staging / "jupyter"), *([old] if old else [])])
     try:

@@ -115,12 +115,14 @@ def plan(
     missing = [n for n in names if n not in sources]
     if missing:
         raise BookError(
-            f"{book_dir / '_toc.yml'} lists notebooks/{missing[0]} but {notebooks_dir / (missing[0] + '.md')} does not exist"
+            f"{book_dir / '_toc.yml'} lists notebooks/{missing[0]} "
+            f"but {notebooks_dir / (missing[0] + '.md')} does not exist"
         )
     unlisted = [n for n in sources if n not in names]
     if unlisted:
         raise BookError(
-            f"{sources[unlisted[0]]} is not in the book: add '- file: notebooks/{unlisted[0]}' to {book_dir / '_toc.yml'}"
+            f"{sources[unlisted[0]]} is not in the book: "
+            f"add '- file: notebooks/{unlisted[0]}' to {book_dir / '_toc.yml'}"
         )
     notebooks = [read_notebook(sources[n]) for n in names]
     by_name = {nb.name: nb for nb in notebooks}

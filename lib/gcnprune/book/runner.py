@@ -140,7 +140,8 @@ def make_book(
                 f"the cache stops the build with a message that names it and the command that trains it")  # fmt: skip
         elif dataset != "synthetic":
             say(
-                f"runs: those missing from the cache are trained on the {dataset} data at {data_folder(dataset, data_root)}"
+                f"runs: those missing from the cache are trained on the {dataset} data "
+                f"at {data_folder(dataset, data_root)}"
             )
         with notebook_kernel(staging) as kernel_name:
             for nb in order:

@@ -98,8 +98,11 @@ def _visit(browser: DevTools, page: Path, screenshot: Path) -> list[tuple[str, s
     try:
         for domain in ("Page", "Runtime", "Log"):
             browser.call(f"{domain}.enable", session=session)
-        browser.call("Emulation.setDeviceMetricsOverride", {"width": WINDOW_WIDTH, "height": WINDOW_HEIGHT,
-                                                            "deviceScaleFactor": 1, "mobile": False}, session)  # fmt: skip
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": WINDOW_WIDTH, "height": WINDOW_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+            session,
+        )
         navigation = browser.call("Page.navigate", {"url": page.as_uri()}, session)
         if navigation.get("errorText"):
             return [("broken link", f"the page does not open: {navigation['errorText']}")]

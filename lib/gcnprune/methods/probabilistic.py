@@ -9,11 +9,11 @@ onto Q_l, so that the prior's quantile prunes a fraction r of the actual weights
 between sorted magnitudes and the prior's quantiles (``alignment = "quantile"``, the default: at η = 100
 it pins the cut within 0.005 of the target at every rate on SBU's validation splits) or the paper's
 kernel KL estimate (``"kl"``, whose cut still drifts up to 0.016 below the target at the same η: each
-step's estimate sees only ``kl_samples`` of a layer's weights, 1024 of the largest layer's ~490k). ``threshold = "empirical"``, an
-ablation, takes a_l as the r-quantile of the current |Ŵ_l| at every step instead, so the rate is exact
-throughout training and the prior only shapes the weights' distribution. The evaluated network keeps
-exactly (1 − r) n_l weights per layer (the largest |Ŵ|); the network cut at the training threshold is
-reported beside it with its own rate (``threshold_rate``) and accuracy.
+step's estimate sees only ``kl_samples`` of a layer's weights, 1024 of the largest layer's ~490k).
+``threshold = "empirical"``, an ablation, takes a_l as the r-quantile of the current |Ŵ_l| at every step
+instead, so the rate is exact throughout training and the prior only shapes the weights' distribution.
+The evaluated network keeps exactly (1 − r) n_l weights per layer (the largest |Ŵ|); the network cut at
+the training threshold is reported beside it with its own rate (``threshold_rate``) and accuracy.
 """
 
 from __future__ import annotations

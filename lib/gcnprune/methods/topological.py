@@ -122,5 +122,8 @@ class Topological(PruningMethod):
         hard = Mask(consistent_magnitude_mask(margins(model), keep, shapes, heads))
         set_mask(model, hard)
         plain = magnitude_mask(latent, rate, "global")
-        return {**mask_statistics(soft, flat(hard)), "final_offsets": {name: float(d) for name, d in budget.offsets.items()},
-                "magnitude_dangling_fraction": dangling_fraction(plain, shapes, heads)}  # fmt: skip
+        return {
+            **mask_statistics(soft, flat(hard)),
+            "final_offsets": {name: float(d) for name, d in budget.offsets.items()},
+            "magnitude_dangling_fraction": dangling_fraction(plain, shapes, heads),
+        }

@@ -68,10 +68,13 @@ def unit_graphs(toy: ToyPruning, title: str | None = None) -> Figure:
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (rule, masks) in zip(axes, panels):
         _unit_graph_panel(ax, unit_layout(masks, toy.shapes, toy.heads), rule)
-    handles = [Line2D([], [], color="0.35", label="kept, useful"), Line2D([], [], color="tab:red", label="kept, dangling"),
-               Line2D([], [], color="0.75", linestyle=":", label="same unit"),
-               Line2D([], [], marker="o", color="black", linestyle="", label="live unit"),
-               Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="0.5", linestyle="", label="dead unit")]  # fmt: skip
+    handles = [
+        Line2D([], [], color="0.35", label="kept, useful"),
+        Line2D([], [], color="tab:red", label="kept, dangling"),
+        Line2D([], [], color="0.75", linestyle=":", label="same unit"),
+        Line2D([], [], marker="o", color="black", linestyle="", label="live unit"),
+        Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="0.5", linestyle="", label="dead unit"),
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=9, frameon=False)
     if title:
         fig.suptitle(title)

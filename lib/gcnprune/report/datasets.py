@@ -18,8 +18,10 @@ def found_lines(found: Mapping[str, Sized], missing: Mapping[str, str]) -> str:
 
 def counts_unavailable(dataset: str, info: DatasetInfo) -> str:
     """What the class-count table's place says when the build's dataset files are not on this machine."""
-    return (f"Counting sequences needs the {dataset.upper()} files, which are not on this machine (this build reads its "
-            f"committed runs); its classes are {', '.join(info.class_names)}.")  # fmt: skip
+    return (
+        f"Counting sequences needs the {dataset.upper()} files, which are not on this machine (this build reads its "
+        f"committed runs); its classes are {', '.join(info.class_names)}."
+    )
 
 
 def not_drawn(dataset: str) -> str:

@@ -82,8 +82,9 @@ def prior_cut_table(runs: pd.DataFrame, config: dict) -> pd.DataFrame:
     rows = rows.assign(
         prior_cut_rate=prior_cut("latent_histogram_end"), prior_cut_rate_start=prior_cut("latent_histogram_start")
     )
-    cuts = rows.groupby(["method", "rate"])[["achieved_rate", "threshold_rate", "prior_cut_rate_start", "prior_cut_rate",
-                                             "accuracy", "threshold_accuracy"]].mean()  # fmt: skip
+    cuts = rows.groupby(["method", "rate"])[
+        ["achieved_rate", "threshold_rate", "prior_cut_rate_start", "prior_cut_rate", "accuracy", "threshold_accuracy"]
+    ].mean()
     table = pd.DataFrame({
         "achieved rate": cuts["achieved_rate"].map(lambda v: f"{v:.4f}"),
         "training cut's rate": cuts["threshold_rate"].map(lambda v: f"{v:.4f}"),

@@ -36,10 +36,15 @@ def dangling_table(summary: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
         table = rows.assign(**{column: values}).pivot(index="rate", columns="method", values=column)
         return table.reindex(columns=list(NAMES)).rename(columns=NAMES)
 
-    table = pd.concat({
-        "accuracy (%)": pivot(pd.Series(mean_std_column(rows), index=rows.index), "cell"),
-        "dangling kept weights (%)": pivot(rows["dangling_fraction"], "dangling_fraction").map(lambda f: f"{100 * f:.1f}"),
-    }, axis=1)  # fmt: skip
+    table = pd.concat(
+        {
+            "accuracy (%)": pivot(pd.Series(mean_std_column(rows), index=rows.index), "cell"),
+            "dangling kept weights (%)": pivot(rows["dangling_fraction"], "dangling_fraction").map(
+                lambda f: f"{100 * f:.1f}"
+            ),
+        },
+        axis=1,
+    )
     if "magnitude_dangling_fraction" in runs:
         own = runs[runs["method"] == TC].groupby("rate")["magnitude_dangling_fraction"].mean()
         table[("dangling kept weights (%)", "MP (global) on TC's weights")] = own.map(lambda f: f"{100 * f:.1f}")
@@ -54,9 +59,14 @@ def dangling_facts(summary: pd.DataFrame) -> dict[str, str]:
     mp_rows = summary[(summary["method"] == MP) & (summary["rate"] > 0)]
     worst = mp_rows.loc[mp_rows["dangling_fraction"].idxmax()] if len(mp_rows) else None
     tc_rows = summary[(summary["method"] == TC) & (summary["rate"] > 0)]
-    return {"tc_mp_dangling": NOT_RUN if worst is None else
-            f"{100 * worst['dangling_fraction']:.1f} % of its kept weights at rate {worst['rate']:g}",
-            "tc_tc_dangling": NOT_RUN if tc_rows.empty else f"{100 * tc_rows['dangling_fraction'].max():.1f} %"}  # fmt: skip
+    return {
+        "tc_mp_dangling": (
+            NOT_RUN
+            if worst is None
+            else f"{100 * worst['dangling_fraction']:.1f} % of its kept weights at rate {worst['rate']:g}"
+        ),
+        "tc_tc_dangling": NOT_RUN if tc_rows.empty else f"{100 * tc_rows['dangling_fraction'].max():.1f} %",
+    }
 
 
 def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: str, toy: ToyPruning) -> dict[str, str]:
