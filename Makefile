@@ -2,7 +2,7 @@
 #   make book   create .venv if needed, install the pinned dependencies, then build book/_build/html/: the SBU
 #               results of the paper profile, read from the committed runs in results/. Without the SBU data
 #               it trains nothing, and a run missing from results/ stops it with the command that trains it.
-#   make test   the same set-up, then run the tests
+#   make test   the same set-up, then lint (ruff check, ruff format --check) and run the tests
 #   make check-book   open every built page in headless Chromium (console errors, raw TeX, broken links, images)
 # Book variables: DATASET (sbu, fpha or synthetic; default sbu), PROFILE (smoke, quick or paper; default paper
 # for sbu and fpha, quick for synthetic), DATA (the dataset's folder; where the data is at hand, runs missing
@@ -43,7 +43,12 @@ book: $(STAMP)
 check-book: $(STAMP)
 	$(BIN)/python -m gcnprune.browser_check book/_build/html
 
+# Lint first (rules and line length in pyproject.toml): a lint error or an unformatted file fails the target.
+LINTED := lib tests scripts
+
 test: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
