@@ -20,10 +20,11 @@ from pathlib import Path
 import pandas as pd
 from distributed import Client, LocalCluster
 
-from gcnprune.cli import DEFAULT_RATES, _floats, _folds, _values
+from gcnprune.cli import DEFAULT_RATES
 from gcnprune.dask_executor import DaskExecutor
 from gcnprune.executors import Executor, LocalExecutor
 from gcnprune.grid import Grid, run_grid
+from gcnprune.option_values import floats, folds, values
 
 TIMING = ("train_seconds", "curve_seconds")
 
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--profile", default="smoke")
     parser.add_argument("--workers", type=int, default=2, help="local processes, and Dask workers (default: 2)")
     args = parser.parse_args()
-    grid = Grid("synthetic", args.profile, _values(args.methods, "--methods"), _floats(args.rates), _folds(args.folds))
+    grid = Grid("synthetic", args.profile, values(args.methods, "--methods"), floats(args.rates), folds(args.folds))
     scratch = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     rows = []
     for jobs in sorted({1, args.workers}):

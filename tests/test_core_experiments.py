@@ -17,7 +17,7 @@ import torch
 from smoke_runs import record_training
 
 from gcnprune import __version__, experiments, repo, runner
-from gcnprune.cli import _folds, main
+from gcnprune.cli import main
 from gcnprune.experiments import (
     Grid,
     RunConfig,
@@ -34,6 +34,7 @@ from gcnprune.masks import get_mask, kept_count, magnitude_mask
 from gcnprune.methods import METHODS, PruningMethod, get_method, register
 from gcnprune.methods.base import NoConfig
 from gcnprune.methods.magnitude import Magnitude, MagnitudeConfig
+from gcnprune.option_values import folds as _folds
 from gcnprune.profiles import PROFILES, get_profile
 
 METRIC_KEYS = {"accuracy", "achieved_rate", "prunable_dense", "prunable_nonzero", "params_dense", "params_nonzero",

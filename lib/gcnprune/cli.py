@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import option_values as options
 from .cache import audit_cache, check_results
 from .clusters import CLUSTER_HELP, parse_cluster
 from .errors import UserError
@@ -31,71 +32,6 @@ from .repo import DEFAULT_RESULTS
 from .tables import accuracy_table, summarise
 
 DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
-
-
-def _values(text: str, option: str) -> list[str]:
-    """The comma-separated items of an option's value; none at all is an error naming the option."""
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        raise UserError(f"{option} is empty; give comma-separated values, e.g. {option} 0,1")
-    return items
-
-
-def _floats(text: str, option: str = "--rates") -> list[float]:
-    """'0,0.5' → [0.0, 0.5] (whether each is a valid rate is the grid's check)."""
-    items = _values(text, option)
-    try:
-        return [float(x) for x in items]
-    except ValueError:
-        raise UserError(f"{option} takes comma-separated numbers, got {text!r}") from None
-
-
-def _ints(text: str, option: str) -> list[int]:
-    """'0,1' → [0, 1]."""
-    items = _values(text, option)
-    try:
-        return [int(x) for x in items]
-    except ValueError:
-        raise UserError(f"{option} takes comma-separated integers, got {text!r}") from None
-
-
-def _folds(text: str) -> list[int]:
-    """'1-5' or '1,3' (1-based, as protocols name them) → 0-based fold indices; fold 0 or a range
-    written high-low (which would select nothing) is an error."""
-    out: list[int] = []
-    for part in _values(text, "--folds"):
-        lo, dash, hi = part.partition("-")
-        try:
-            first, last = int(lo), int(hi if dash else lo)
-        except ValueError:
-            raise UserError(f"--folds takes fold numbers and ranges such as 1-5 or 1,3, got {text!r}") from None
-        if first < 1:
-            raise UserError(f"--folds counts folds from 1, got {first}")
-        if last < first:
-            raise UserError(f"--folds range {part} selects no fold; write it low-high, e.g. {last}-{first}")
-        out.extend(range(first - 1, last))
-    return out
-
-
-def _setting(text: str) -> tuple[str, str, object]:
-    """'magnitude.scope=layer' → ('magnitude', 'scope', 'layer'); the value is JSON when it parses as JSON."""
-    target, sep, raw = text.partition("=")
-    method, dot, key = target.partition(".")
-    if not (sep and dot and method and key):
-        raise UserError(f"--set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got {text!r}")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return method, key, value
-
-
-def _settings(texts: list[str]) -> dict[str, dict[str, object]]:
-    """Every ``--set`` as {method: {key: value}} (whether each fits its method is the grid's check)."""
-    configs: dict[str, dict[str, object]] = {}
-    for method, key, value in map(_setting, texts):
-        configs.setdefault(method, {})[key] = value
-    return configs
 
 
 def _protocol_folds(dataset: str, data: str | None, profile: str, needed: bool) -> int | None:
@@ -115,7 +51,7 @@ def _protocol_folds(dataset: str, data: str | None, profile: str, needed: bool) 
 def _choose_folds(args: argparse.Namespace) -> list[int]:
     """The 0-based folds of ``--folds``, or the profile's; a fold the protocol lacks is an error that
     counts from 1, as ``--folds`` does."""
-    folds = None if args.folds is None else _folds(args.folds)
+    folds = None if args.folds is None else options.folds(args.folds)
     splits = _protocol_folds(args.dataset, args.data, args.profile, needed=folds is None)
     if folds is None:
         return PROFILES[args.profile].default_folds(splits or 0)
@@ -143,8 +79,8 @@ def _grid(args: argparse.Namespace) -> int:
             parse_cluster(args.cluster)
     args.profile = args.profile or default_profile(args.dataset)
     check_results(args.results, writing=False)  # writability is checked once it is known whether runs train
-    rates, seeds, configs = _floats(args.rates), _ints(args.seeds, "--seeds"), _settings(args.set)
-    methods = _values(args.methods, "--methods")
+    rates, seeds, configs = options.floats(args.rates), options.ints(args.seeds, "--seeds"), options.settings(args.set)
+    methods = options.values(args.methods, "--methods")
     folds = _choose_folds(args)
     spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs)  # refuses bad rates, methods, --set
     with grid_executor(args.jobs, args.scheduler, args.cluster, log=_say) as executor:

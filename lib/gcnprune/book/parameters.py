@@ -4,13 +4,13 @@ the plan of a run that checks them all before anything executes."""
 from __future__ import annotations
 
 import ast
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..option_values import json_or_text
 from .errors import BookError, ParameterError
 from .toc import toc_notebooks
 
@@ -80,11 +80,7 @@ def parse_param(text: str) -> tuple[str | None, str, Any]:
     notebook, _, name = key.strip().rpartition(":")
     if not name.isidentifier():
         raise ParameterError(f"--param {text!r}: {name!r} is not a Python name")
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return (notebook or None), name, value
+    return (notebook or None), name, json_or_text(raw)
 
 
 def _check_names(notebook: Notebook, given: Iterable[str]) -> None:
