@@ -16,10 +16,6 @@ from gcnprune.methods import METHODS
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 FOLDS = [0, 1, 2, 3, 4]
-# Methods registered before their SBU runs are committed (the teaching chapter's, trained by
-# `python scripts/paper_grids.py --dataset sbu --data <SBU folder> --chapters write-your-own-method`):
-# empty this once their runs are in results/, so that every method's declared parent is checked again.
-AWAITING_RUNS = {"random", "snip"}
 
 
 def _script(name: str):
@@ -84,4 +80,4 @@ def test_every_method_declares_the_parent_its_committed_runs_started_from():
             assert parent.run_hash() == stored["parent"] == metrics["parent_run"], name
             assert parent.run_hash() in committed, name
         methods.add(stored["method"])
-    assert set(METHODS) - methods <= AWAITING_RUNS and methods <= set(METHODS)
+    assert methods == set(METHODS)
