@@ -152,23 +152,31 @@ class ChapterRuns:
     results: Path
 
 
-def chapter_runs(
+@dataclass(frozen=True)
+class ChapterConfigs:
+    """The runs that chapters ask for: the dataset's facts, the folds and seeds, each chapter's grids,
+    their configurations (each once, in the grids' order) and, for each method label, its chapters."""
+
+    info: DatasetInfo
+    folds: list[int]
+    seeds: list[int]
+    grids: dict[str, list[Grid]]
+    configs: list[RunConfig]
+    chapters_of: dict[str, list[str]]
+
+
+def chapter_configs(
     chapters: str | Sequence[str],
     dataset: str,
     data_root: str | os.PathLike[str] | None,
     profile: str,
-    results: str | os.PathLike[str] | None = None,
-    jobs: int = 1,
     folds: Sequence[int] | None = None,
     rates: Sequence[float] | None = None,
     seeds: Sequence[int] = (0,),
-    missing: MissingRuns | None = None,
-) -> ChapterRuns:
-    """The runs of the grids of ``chapters`` (:func:`gcnprune.grids.chapter_grids`) on ``dataset`` under
-    ``profile``; the arguments follow a chapter's parameters cell (``folds`` None: the profile's
-    default folds; ``rates`` None: each grid's standard rates). ``missing`` (see :func:`collect_runs`)
-    defaults to :func:`missing_runs_policy`: train where the data is at hand, else require every run
-    in the cache."""
+) -> ChapterConfigs:
+    """The configurations of the grids of ``chapters`` (:func:`gcnprune.grids.chapter_grids`) on ``dataset``
+    under ``profile``, as :func:`chapter_runs` gets them (the arguments follow a chapter's parameters cell);
+    trains and reads nothing."""
     chapters = [chapters] if isinstance(chapters, str) else list(chapters)
     info = dataset_info(dataset, **get_profile(profile).dataset_options(dataset))
     folds = get_profile(profile).default_folds(len(info.splits)) if folds is None else list(folds)
@@ -184,10 +192,30 @@ def chapter_runs(
             where = chapters_of.setdefault(label(config), [])
             if chapter not in where:
                 where.append(chapter)
+    return ChapterConfigs(info, folds, list(seeds), grids, list(configs.values()), chapters_of)
+
+
+def chapter_runs(
+    chapters: str | Sequence[str],
+    dataset: str,
+    data_root: str | os.PathLike[str] | None,
+    profile: str,
+    results: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
+    folds: Sequence[int] | None = None,
+    rates: Sequence[float] | None = None,
+    seeds: Sequence[int] = (0,),
+    missing: MissingRuns | None = None,
+) -> ChapterRuns:
+    """The runs of the grids of ``chapters`` (:func:`chapter_configs`) on ``dataset`` under ``profile``; the
+    arguments follow a chapter's parameters cell (``folds`` None: the profile's default folds; ``rates``
+    None: each grid's standard rates). ``missing`` (see :func:`collect_runs`) defaults to
+    :func:`missing_runs_policy`: train where the data is at hand, else require every run in the cache."""
+    chapters = [chapters] if isinstance(chapters, str) else list(chapters)
+    asked = chapter_configs(chapters, dataset, data_root, profile, folds, rates, seeds)
     policy = missing_runs_policy(dataset, data_root) if missing is None else missing
     what = f"the {chapters[0]} chapter" if len(chapters) == 1 else f"the chapters {', '.join(chapters)}"
     results = Path(results or DEFAULT_RESULTS)
-    runs, absent = collect_runs(configs.values(), policy, what, profile, results, data_root, jobs)
-    return ChapterRuns(
-        info, folds, list(seeds), grids, list(configs.values()), runs, absent, policy, chapters_of, results
-    )
+    runs, absent = collect_runs(asked.configs, policy, what, profile, results, data_root, jobs)
+    return ChapterRuns(asked.info, asked.folds, asked.seeds, asked.grids, asked.configs, runs, absent, policy,
+                       asked.chapters_of, results)  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from .errors import UserError
 from .run_config import RunConfig
-from .runner import run
+from .runner import preload_training, run
 
 SCHEDULER_ENV = (
     "GCNPRUNE_SCHEDULER"  # the Dask scheduler the book's notebooks send their runs to (set by the book runner)
@@ -43,10 +43,33 @@ def _run_quietly(args: tuple[RunConfig, str, str | None]) -> dict[str, Any]:
     return run(args[0], args[1], args[2], progress=False)
 
 
+def schedule(stages: Sequence[Sequence[RunConfig]]) -> tuple[list[RunConfig], dict[str, list[RunConfig]]]:
+    """The runs of ``stages`` that need nothing still to run (their parent cached, or none), and the
+    children waiting for each run, by its hash. Ready runs come parents first (a run others wait for
+    unblocks them), then in the stages' order."""
+    todo = [c for stage in stages for c in stage]
+    hashes = {c.run_hash() for c in todo}
+    children: dict[str, list[RunConfig]] = {}
+    ready = []
+    for c in todo:
+        parent = c.parent()
+        if parent is not None and parent.run_hash() in hashes:
+            children.setdefault(parent.run_hash(), []).append(c)
+        else:
+            ready.append(c)
+    ready.sort(key=lambda c: c.run_hash() not in children)  # stable: the stages' order within each group
+    return ready, children
+
+
 @dataclass(frozen=True)
 class LocalExecutor:
-    """``jobs`` single-threaded local processes, a stage at a time (one in-process loop for ``jobs=1``);
-    each run writes itself into the cache (:func:`~gcnprune.runner.run`). Nothing to install."""
+    """``jobs`` single-threaded local processes (one in-process loop for ``jobs=1``); each run writes
+    itself into the cache (:func:`~gcnprune.runner.run`). Nothing to install.
+
+    One pool serves the whole grid, and a run starts as soon as its parent is cached, not when the
+    parents' whole stage is: no process waits for a stage's slowest run. The pool's processes are
+    forked from this one after :func:`~gcnprune.runner.preload_training`, so none of them pays the
+    first optimiser step's import again."""
 
     jobs: int = 1
 
@@ -60,15 +83,33 @@ class LocalExecutor:
     def run(
         self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None, done: Callable[[int], Any]
     ) -> None:
-        for stage in stages:
-            if self.jobs > 1 and len(stage) > 1:
-                with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                    for _ in pool.map(_run_quietly, [(c, str(results), data_root) for c in stage]):
-                        done(1)
-            else:
+        if self.jobs == 1 or sum(map(len, stages)) == 1:
+            for stage in stages:
                 for c in stage:
                     run(c, results, data_root, progress=False)
                     done(1)
+            return
+        preload_training()
+        ready, children = schedule(stages)
+        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            running: dict[Future[dict[str, Any]], RunConfig] = {}
+            try:
+                while ready or running:
+                    while ready and len(running) < self.jobs:  # submit no more than run: later parents go first
+                        config = ready.pop(0)
+                        running[pool.submit(_run_quietly, (config, str(results), data_root))] = config
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        config = running.pop(future)
+                        future.result()  # a failed run stops the grid here, as a plain loop would
+                        done(1)
+                        released = children.pop(config.run_hash(), [])
+                        parents = [c for c in released if c.run_hash() in children]
+                        ready[:0] = parents
+                        ready.extend(c for c in released if c.run_hash() not in children)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
 
 @dataclass(frozen=True)

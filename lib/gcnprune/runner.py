@@ -98,6 +98,13 @@ def training_settings() -> None:
     torch.set_flush_denormal(True)
 
 
+def preload_training() -> None:
+    """Import, once in this process, what the first optimiser step of every run would import: Adam's
+    step asks whether it is being compiled, which imports ``torch._dynamo`` (about 0.9 s). Processes
+    forked from this one (a grid's pool) then inherit it instead of each paying it again."""
+    import torch._dynamo  # noqa: F401
+
+
 def train_run(
     config: RunConfig, results: Path, data_root: str | None, progress: bool
 ) -> tuple[GCN, Trainer, dict[str, Any]]:

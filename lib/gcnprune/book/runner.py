@@ -21,6 +21,7 @@ from .execution import execute, hide_parameter_cells, notebook_kernel
 from .parameters import PROVENANCE_PARAMETER, plan
 from .provenance import PROVENANCE_FILE, banner, environment, shown_parameters, shown_path
 from .toc import BOOK_DIR, NOTEBOOKS_DIR
+from .training import train_chapters
 
 BOOK_DATASET = "sbu"  # the dataset a book shows when none is named: the papers' own, from its committed runs
 
@@ -143,6 +144,8 @@ def make_book(
                 f"runs: those missing from the cache are trained on the {dataset} data "
                 f"at {data_folder(dataset, data_root)}"
             )
+        if not cache_only:  # every chapter's missing runs at once; the notebooks then read the cache
+            train_chapters(order, injected, results, int(jobs), say)
         with notebook_kernel(staging) as kernel_name:
             for nb in order:
                 parameters = dict(injected[nb.name])

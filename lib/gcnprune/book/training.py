@@ -1,0 +1,64 @@
+"""Train the runs of every chapter the book executes before its notebooks do, all in one pool.
+
+Each chapter notebook trains what its grids miss (:func:`gcnprune.chapters.chapter_runs`), one chapter
+after the other; here the runs of all of them go to one pool at once, so that no process waits for the
+slowest run of a chapter (or of a stage within it) and the notebooks then read the cache. The numbers are
+the same: every run trains alone, single-threaded, from its configuration (and its parent's weights).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..run_config import RunConfig
+from .parameters import Notebook
+
+
+def notebook_configs(notebook: Notebook, values: Mapping[str, Any]) -> list[RunConfig]:
+    """The runs that ``notebook`` asks :func:`~gcnprune.chapters.chapter_runs` for, executed with the
+    parameter ``values`` (over its parameters cell's defaults); none for a notebook that is not a
+    chapter of :mod:`gcnprune.grids` (each chapter's notebook is named after it)."""
+    from ..chapters import chapter_configs
+    from ..grids import ORDER
+
+    if notebook.name not in ORDER:
+        return []
+    p = {**notebook.parameters, **values}
+    return chapter_configs(notebook.name, p["dataset"], p["data_root"], p["profile"], p["folds"], p["rates"],
+                           p["seeds"]).configs  # fmt: skip
+
+
+def train_chapters(
+    notebooks: Sequence[Notebook],
+    injected: Mapping[str, Mapping[str, Any]],
+    results: str,
+    jobs: int,
+    say: Callable[[str], None],
+) -> int:
+    """Train the runs of ``notebooks`` missing from ``results`` (``jobs`` local processes, or the Dask
+    scheduler the book runner named, :func:`~gcnprune.executors.book_executor`); how many of the chapters'
+    runs were missing (their parents, trained first where missing too, aside)."""
+    from ..cache import load_run
+    from ..executors import book_executor
+    from ..runner import run_configs
+
+    by_data: dict[str | None, dict[str, RunConfig]] = {}
+    chapters = []
+    for nb in notebooks:
+        configs = notebook_configs(nb, injected[nb.name])
+        if configs:
+            chapters.append(nb.name)
+            data_root = {**nb.parameters, **injected[nb.name]}["data_root"]
+            by_data.setdefault(data_root, {}).update((c.run_hash(), c) for c in configs)
+    missing = sum(load_run(c, results) is None for group in by_data.values() for c in group.values())
+    if not missing:
+        return 0
+    say(f"training the {missing} run(s) that {len(chapters)} chapter(s) miss, in one pool, before the notebooks")
+    started = time.perf_counter()
+    with book_executor(jobs) as executor:
+        for data_root, configs in by_data.items():
+            run_configs(configs.values(), results, data_root, progress=True, executor=executor)
+    say(f"  trained in {time.perf_counter() - started:.1f} s")
+    return missing
