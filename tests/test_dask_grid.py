@@ -6,7 +6,6 @@ and resumes from the cache. Marked ``dask`` (deselect with ``-m 'not dask'``); t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -21,6 +20,7 @@ import torch
 
 pytest.importorskip("distributed")
 import cloudpickle
+from cache_compare import assert_same_cache, metrics_without_timing
 from distributed import Client, LocalCluster, get_task_stream
 
 from gcnprune import cli, runner
@@ -33,7 +33,6 @@ from gcnprune.grid import Grid, run_grid
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker patches below travel by value
 
 GRID = Grid("synthetic", "smoke", ["dense", "magnitude", "multi_rate"], [0.5, 0.9], [0, 1])
-TIMING = ("train_seconds", "curve_seconds")  # the only metrics that may differ between two runs
 
 
 @pytest.fixture(scope="module")
@@ -76,25 +75,6 @@ def dask_run(client, tmp_path_factory) -> tuple[Path, list[dict], DaskExecutor, 
         patch.setattr(runner, "store_run", store)
         run_grid(GRID, results, progress=False, executor=executor)
     return results, stream.data, executor, stored
-
-
-def _metrics(folder: Path) -> dict:
-    metrics = json.loads((folder / "metrics.json").read_text())
-    return {k: v for k, v in metrics.items() if k not in TIMING}
-
-
-def assert_same_cache(actual: Path, expected: Path) -> None:
-    """Same run folders, same config.json bytes, same metrics (timing aside) and same saved weights."""
-    names = sorted(p.name for p in expected.iterdir())
-    assert sorted(p.name for p in actual.iterdir()) == names
-    for name in names:
-        a, e = actual / name, expected / name
-        assert (a / "config.json").read_bytes() == (e / "config.json").read_bytes()
-        assert _metrics(a) == _metrics(e), name
-        assert (a / "model.pt").is_file() == (e / "model.pt").is_file()
-        if (e / "model.pt").is_file():
-            sa, se = torch.load(a / "model.pt", weights_only=True), torch.load(e / "model.pt", weights_only=True)
-            assert list(sa) == list(se) and all(torch.equal(sa[k], se[k]) for k in se)
 
 
 # --- the same numbers, parents first ---------------------------------------------------------------
@@ -154,7 +134,7 @@ def test_cached_parents_are_sent_to_workers_and_missing_weights_recomputed(clien
     assert (results / dense[1].run_hash() / "metrics.json").read_bytes() == metrics_before
     for config in [*grid.configs(), *dense]:
         name = config.run_hash()
-        assert _metrics(results / name) == _metrics(local_results / name)
+        assert metrics_without_timing(results / name) == metrics_without_timing(local_results / name)
     state = torch.load(results / dense[1].run_hash() / "model.pt", weights_only=True)
     expected = torch.load(local_results / dense[1].run_hash() / "model.pt", weights_only=True)
     assert all(torch.equal(state[k], expected[k]) for k in expected)
@@ -218,7 +198,7 @@ def test_a_failing_run_is_reported_and_the_others_finish_then_the_rerun_resumes(
     computed = {t["key"].split("-")[2] for t in stream.data if t["key"].startswith("gcnprune-run-")}
     assert computed == set(failed)
     for name in (p.name for p in results.iterdir()):
-        assert _metrics(results / name) == _metrics(local_results / name)
+        assert metrics_without_timing(results / name) == metrics_without_timing(local_results / name)
 
 
 def _die_at_first_run() -> None:
@@ -248,7 +228,7 @@ def test_a_worker_killed_mid_run_is_retried_and_the_cache_is_complete(local_resu
     expected = {c.run_hash() for c in grid.configs()}
     assert {p.name for p in results.iterdir()} == expected
     for name in expected:
-        assert _metrics(results / name) == _metrics(local_results / name)
+        assert metrics_without_timing(results / name) == metrics_without_timing(local_results / name)
 
 
 # --- the command line and the book runner ------------------------------------------------------------
@@ -264,7 +244,7 @@ def test_grid_command_on_a_local_cluster(capsys, tmp_path, local_results):
     assert "runs go to the Dask scheduler tcp://" in err and "dashboard http" in err
     assert "Accuracy (%) on synthetic" in out
     for folder in results.iterdir():
-        assert _metrics(folder) == _metrics(local_results / folder.name)
+        assert metrics_without_timing(folder) == metrics_without_timing(local_results / folder.name)
 
 
 @pytest.mark.dask

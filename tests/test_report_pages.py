@@ -34,6 +34,9 @@ def test_build_text():
         "**This build**: dataset `sbu` (from `../data/sbu`), profile `paper`, 2 parallel job(s).\n\n> SBU, paper"
     )
     assert "(from" not in provenance.build_text({**build, "data_root": None})
+    assert "trained" not in provenance.build_text({**build, "trained": {"runs": 0, "seconds": 0.0}})
+    trained = provenance.build_text({**build, "trained": {"runs": 249, "seconds": 409.2}})
+    assert "it trained the 249 run(s) their chapters missed in 409 s" in trained
 
 
 def test_execution_parameter_and_environment_tables():

@@ -145,7 +145,8 @@ def make_book(
                 f"at {data_folder(dataset, data_root)}"
             )
         if not cache_only:  # every chapter's missing runs at once; the notebooks then read the cache
-            train_chapters(order, injected, results, int(jobs), say)
+            runs, seconds = train_chapters(order, injected, results, int(jobs), say)
+            build_info["trained"] = {"runs": runs, "seconds": round(seconds, 1)}
         with notebook_kernel(staging) as kernel_name:
             for nb in order:
                 parameters = dict(injected[nb.name])

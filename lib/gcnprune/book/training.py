@@ -36,10 +36,10 @@ def train_chapters(
     results: str,
     jobs: int,
     say: Callable[[str], None],
-) -> int:
+) -> tuple[int, float]:
     """Train the runs of ``notebooks`` missing from ``results`` (``jobs`` local processes, or the Dask
     scheduler the book runner named, :func:`~gcnprune.executors.book_executor`); how many of the chapters'
-    runs were missing (their parents, trained first where missing too, aside)."""
+    runs were missing (their parents, trained first where missing too, aside) and the seconds it took."""
     from ..cache import load_run
     from ..executors import book_executor
     from ..runner import run_configs
@@ -54,11 +54,12 @@ def train_chapters(
             by_data.setdefault(data_root, {}).update((c.run_hash(), c) for c in configs)
     missing = sum(load_run(c, results) is None for group in by_data.values() for c in group.values())
     if not missing:
-        return 0
+        return 0, 0.0
     say(f"training the {missing} run(s) that {len(chapters)} chapter(s) miss, in one pool, before the notebooks")
     started = time.perf_counter()
     with book_executor(jobs) as executor:
         for data_root, configs in by_data.items():
             run_configs(configs.values(), results, data_root, progress=True, executor=executor)
-    say(f"  trained in {time.perf_counter() - started:.1f} s")
-    return missing
+    seconds = time.perf_counter() - started
+    say(f"  trained in {seconds:.1f} s")
+    return missing, seconds

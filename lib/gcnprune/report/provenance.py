@@ -20,10 +20,16 @@ def load_record(provenance: str | os.PathLike[str] | None) -> dict[str, Any]:
 
 
 def build_text(build: dict[str, Any]) -> str:
-    """The build's dataset (and its folder), profile and jobs, and its banner, as Markdown."""
+    """The build's dataset (and its folder), profile and jobs, the runs it trained before the notebooks
+    (whose times below then leave the training out), and its banner, as Markdown."""
+    trained = build.get("trained") or {}
+    training = (f" Before the notebooks, it trained the {trained['runs']} run(s) their chapters missed in "
+                f"{trained['seconds']:.0f} s; the notebooks then read them from the cache, so their times below "
+                "leave the training out." if trained.get("runs") else "")  # fmt: skip
     return (f"**This build**: dataset `{build['dataset']}`"
             + (f" (from `{build['data_root']}`)" if build.get("data_root") else "")
-            + f", profile `{build['profile']}`, {build['jobs']} parallel job(s).\n\n> {build['banner']}")  # fmt: skip
+            + f", profile `{build['profile']}`, {build['jobs']} parallel job(s).{training}"
+            + f"\n\n> {build['banner']}")  # fmt: skip
 
 
 def execution_table(notebooks: dict[str, dict[str, Any]]) -> pd.DataFrame:

@@ -1,0 +1,82 @@
+"""The record behind each method's defaults: its candidate settings, trained on validation splits carved
+from SBU's training folds and scored there, never on the test sets, at the high rates where the methods
+differ (``scripts/tune_methods.py`` trains them; the method chapters show :func:`tuning_table`).
+
+A validation split holds out 20 % of a fold's training sequences as whole actor pairs
+(:func:`gcnprune.train.validation_split`). The record is seed 1's: a candidate starts from the dense
+network trained on the same split, and a child is trained only from a parent this machine reproduces
+(:func:`gcnprune.runner.parent_weights`); the seed-0 dense runs came from an earlier machine.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+
+from .repo import DEFAULT_RESULTS
+from .run_config import RunConfig, make_config
+from .runner import cached_runs
+
+TUNING_RATES = (0.98, 0.99)
+TUNING_FOLDS = (0, 1)  # 0-based
+TUNING_SEED = 1
+CANDIDATES: dict[str, list[dict[str, Any]]] = {
+    "magnitude": [{"scope": "global"}, {"scope": "layer"}],
+    "phase_field": [{"threshold": "layer"}, {"threshold": "network"}, {"potential_weight": 1.0},
+                    {"potential_weight": 20.0}],
+    "budget_l1": [{}],
+    "topological": [{"kappa": 10.0}, {"kappa": 1.0}],
+    "probabilistic": [{"threshold": "prior"}, {"family": "gaussian"}, {"alignment_weight": 10.0},
+                      {"alignment_weight": 1000.0}, {"threshold": "empirical"}],
+    "multi_rate": [{"threshold": "prior"}, {"threshold": "empirical"}, {"sample": True}],
+}  # fmt: skip
+CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fold noise)
+    "magnitude": "global stays the default, as specified; per-layer is reported beside it as a second baseline",
+    "phase_field": "per-layer thresholds and budgets (one network budget emptied the attention layers)",
+    "topological": "per-layer thresholds and budgets, as PFM",
+    "probabilistic": "the prior's quantile (the paper's method) once its cut lands on the target rate",
+    "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is the faster candidate)",
+}  # fmt: skip
+FIDELITY = {"soft_rate": "soft rate", "kept_overlap": "kept overlap", "threshold_rate": "prior cut's rate"}
+
+
+def candidate_label(candidate: dict[str, Any]) -> str:
+    """A candidate's settings as ``name=value`` pairs; ``defaults`` for none."""
+    return ", ".join(f"{k}={v}" for k, v in candidate.items()) or "defaults"
+
+
+def tuning_configs(
+    method: str, data_root: str | os.PathLike[str] | None = None, profile: str = "paper"
+) -> dict[tuple[float, str], list[RunConfig]]:
+    """The validation runs of ``method``'s candidates: for each rate and candidate, one per fold."""
+    return {
+        (rate, candidate_label(candidate)): [
+            make_config("sbu", profile, fold, method, rate, TUNING_SEED, candidate, "validation", data_root)
+            for fold in TUNING_FOLDS
+        ]
+        for rate in TUNING_RATES
+        for candidate in CANDIDATES[method]
+    }
+
+
+def tuning_table(
+    method: str, results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper"
+) -> pd.DataFrame:
+    """One row per rate and candidate of ``method``: validation accuracy (mean ± std over the folds, %), the
+    evaluated network's achieved rate, and the fidelity measures its runs record; read from the cache
+    (the committed record by default), a candidate without runs there marked "not run"."""
+    rows = []
+    for (rate, label), configs in tuning_configs(method, profile=profile).items():
+        runs, _ = cached_runs(configs, results)
+        row: dict[str, Any] = {"rate": f"{rate:g}", "candidate": label, "folds": len(runs)}
+        if len(runs):
+            acc = runs["accuracy"].to_numpy() * 100
+            row["validation accuracy (%)"] = f"{acc.mean():.1f} ± {acc.std():.1f}"
+            row["achieved rate"] = f"{runs['achieved_rate'].mean():.4f}"
+            row.update({name: f"{runs[key].mean():.4f}" for key, name in FIDELITY.items() if key in runs})
+        else:
+            row["validation accuracy (%)"] = "not run"
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
