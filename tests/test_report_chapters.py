@@ -206,6 +206,7 @@ def test_multi_rate_cost_table():
             "SRMP (one model per training rate) s": 5.0,
             "SRMP models": 2,
             "SRMP / MRMP": 1.25,
+            "MRMP / one SRMP run": 1.6,
         }
     ]
     shown = multi_rate.cost_display(cost)
