@@ -3,10 +3,13 @@ fold for every valid candidate and rate; its table summarises the runs it finds 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from cache_fixture import write_runs
 
 from gcnprune.methods import get_method
+from gcnprune.repo import DEFAULT_RESULTS
+from gcnprune.runner import cached_runs
 from gcnprune.tuning import (
     CANDIDATES,
     TUNING_FOLDS,
@@ -46,3 +49,56 @@ def test_table_summarises_found_runs_and_marks_the_others(tmp_path):
     assert row["achieved rate"] == "0.9800" and row["soft rate"] == "0.9800" and row["kept overlap"] == "0.9700"
     assert table.loc[("0.99", "kappa=1.0"), "validation accuracy (%)"] == "not run"
     assert table.loc[("0.99", "kappa=1.0"), "folds"] == 0
+
+
+# --- what the method chapters say about the committed record ------------------------------------------
+
+
+def _cell(method: str, rate: float, label: str) -> tuple[float, float, pd.DataFrame]:
+    runs, missing = cached_runs(tuning_configs(method)[(rate, label)], DEFAULT_RESULTS)
+    if missing:
+        pytest.skip("the tuning record is not committed")
+    acc = runs["accuracy"].to_numpy() * 100
+    return acc.mean(), acc.std(), runs
+
+
+@pytest.mark.parametrize("rate", TUNING_RATES)
+def test_pfm_record_network_threshold_above_the_default_and_mu_immaterial(rate):
+    layer, layer_std, _ = _cell("phase_field", rate, "threshold=layer")
+    network, network_std, _ = _cell("phase_field", rate, "threshold=network")
+    assert network > layer
+    if rate == 0.99:
+        assert network - layer > layer_std + network_std
+    for mu in ("potential_weight=1.0", "potential_weight=20.0"):
+        assert abs(_cell("phase_field", rate, mu)[0] - layer) <= 1.0
+
+
+@pytest.mark.parametrize("rate", TUNING_RATES)
+def test_tc_record_kappa_immaterial(rate):
+    a, a_std, _ = _cell("topological", rate, "kappa=10.0")
+    b, b_std, _ = _cell("topological", rate, "kappa=1.0")
+    assert abs(a - b) <= a_std + b_std
+
+
+@pytest.mark.parametrize("rate", TUNING_RATES)
+def test_pmp_record_cut_on_target_and_candidates_within_noise(rate):
+    default, default_std, runs = _cell("probabilistic", rate, "threshold=prior")
+    assert abs(runs["threshold_rate"].mean() - rate) <= 0.005
+    if rate == 0.98:
+        eta10 = _cell("probabilistic", rate, "alignment_weight=10.0")[2]
+        assert abs(eta10["threshold_rate"].mean() - rate) > abs(runs["threshold_rate"].mean() - rate)
+    labels = [candidate_label(c) for c in CANDIDATES["probabilistic"]][1:]
+    cells = {label: _cell("probabilistic", rate, label) for label in labels}
+    outside = [label for label, (m, s, _) in cells.items() if abs(m - default) > s + default_std]
+    assert outside == ([] if rate == 0.98 else ["alignment_weight=10.0"])
+    best_or_worst = max if rate == 0.99 else min
+    assert best_or_worst(cells, key=lambda label: cells[label][0]) == "alignment_weight=10.0"
+
+
+def test_mrmp_record_sampling_as_fast_as_one_pmp_run_and_lower_at_both_rates():
+    for rate in TUNING_RATES:
+        assert _cell("multi_rate", rate, "sample=True")[0] < _cell("multi_rate", rate, "threshold=prior")[0]
+    pmp = _cell("probabilistic", 0.98, "threshold=prior")[2]["train_seconds"].mean()
+    sampled = [c.parent() for c in tuning_configs("multi_rate")[(0.98, "sample=True")]]
+    runs, _ = cached_runs(sampled, DEFAULT_RESULTS)
+    assert runs["train_seconds"].mean() <= 1.25 * pmp

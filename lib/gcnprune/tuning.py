@@ -34,10 +34,11 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
 }  # fmt: skip
 CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fold noise)
     "magnitude": "global stays the default, as specified; per-layer is reported beside it as a second baseline",
-    "phase_field": "per-layer thresholds and budgets (one network budget emptied the attention layers)",
+    "phase_field": "per-layer thresholds and budgets, from a sweep with the penalty-only budget (a network budget "
+    "emptied the attention layers); this record ranks the network-wide threshold higher, not yet adopted",
     "topological": "per-layer thresholds and budgets, as PFM",
     "probabilistic": "the prior's quantile (the paper's method) once its cut lands on the target rate",
-    "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is the faster candidate)",
+    "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is faster, and lower here)",
 }  # fmt: skip
 FIDELITY = {"soft_rate": "soft rate", "kept_overlap": "kept overlap", "threshold_rate": "prior cut's rate"}
 
