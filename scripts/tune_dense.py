@@ -34,6 +34,10 @@ CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {
     "adopted, weight decay 5e-4": {"train": {"weight_decay": 5e-4}},
     "adopted, 128 graph channels": {"model": {"graph_channels": 128}},
     "adopted, dropout 0.3": {"model": {"dropout": 0.3}},
+    "adopted, mirrored, dropout 0.3, 128 graph channels": {
+        "train": {"mirror": True},
+        "model": {"graph_channels": 128, "dropout": 0.3},
+    },
 }
 
 
