@@ -4,7 +4,6 @@ scripts ask for, and none is damaged. A refactor that changed a default, a hash 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -13,18 +12,10 @@ import pytest
 from gcnprune.experiments import RunConfig, audit_cache, stale_runs
 from gcnprune.grids import ORDER, bench_grid, chapter_grids, development_grid
 from gcnprune.methods import METHODS
-from gcnprune.tuning import CANDIDATES, tuning_configs
+from gcnprune.tuning import CANDIDATES, DENSE_CANDIDATES, DENSE_FOLDS, dense_config, tuning_configs
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 FOLDS = [0, 1, 2, 3, 4]
-
-
-def _script(name: str):
-    """A module of scripts/ (the dense tuning script holds its candidates as data)."""
-    spec = importlib.util.spec_from_file_location(name, RESULTS.parent / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _asked_for() -> set[str]:
@@ -32,8 +23,7 @@ def _asked_for() -> set[str]:
     configs: list[RunConfig] = [c for chapter in ORDER for g in chapter_grids(chapter, "sbu", "paper", FOLDS)
                                 for c in g.configs()]  # fmt: skip
     configs += development_grid("paper").configs() + bench_grid().configs()
-    dense = _script("tune_dense")
-    configs += [dense.candidate_config(name, fold, "paper", None) for name in dense.CANDIDATES for fold in FOLDS]
+    configs += [dense_config(name, fold) for name in DENSE_CANDIDATES for fold in DENSE_FOLDS]
     configs += [c for method in CANDIDATES for group in tuning_configs(method).values() for c in group]
     hashes = {c.run_hash() for c in configs}
     for config in configs:  # parents of what is asked for (MRMP's trained model, validation dense runs)

@@ -12,10 +12,13 @@ from gcnprune.repo import DEFAULT_RESULTS
 from gcnprune.runner import cached_runs
 from gcnprune.tuning import (
     CANDIDATES,
+    DENSE_CANDIDATES,
     TUNING_FOLDS,
     TUNING_RATES,
     TUNING_SEED,
     candidate_label,
+    dense_config,
+    dense_tuning_table,
     tuning_configs,
     tuning_table,
 )
@@ -102,3 +105,22 @@ def test_mrmp_record_sampling_as_fast_as_one_pmp_run_and_lower_at_both_rates():
     sampled = [c.parent() for c in tuning_configs("multi_rate")[(0.98, "sample=True")]]
     runs, _ = cached_runs(sampled, DEFAULT_RESULTS)
     assert runs["train_seconds"].mean() <= 1.25 * pmp
+
+
+def test_dense_table_reads_each_fold_and_marks_candidates_without_runs(tmp_path):
+    write_runs([dense_config("adopted, mirrored", 0)], tmp_path, accuracy=0.9)
+    write_runs([dense_config("adopted, mirrored", 3)], tmp_path, accuracy=0.8)
+    table = dense_tuning_table(tmp_path)
+    assert list(table.index) == list(DENSE_CANDIDATES)
+    row = table.loc["adopted, mirrored"]
+    assert row["folds"] == 2 and row["validation accuracy (%)"] == "85.0 ± 5.0"
+    assert (row["fold 1"], row["fold 2"], row["fold 4"]) == ("90.0", "", "80.0")
+    assert table.loc["300 epochs", "validation accuracy (%)"] == "not run"
+
+
+def test_dense_candidates_change_only_what_they_name():
+    base = dense_config("900 epochs, relative, 24 chunks (adopted)", 2)
+    mirrored = dense_config("adopted, mirrored", 2)
+    assert base.evaluate == "validation" and base.seed == 0 and base.fold == 2
+    assert mirrored.train.mirror and not base.train.mirror
+    assert (mirrored.model, mirrored.features) == (base.model, base.features)

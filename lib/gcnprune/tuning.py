@@ -1,16 +1,20 @@
-"""The record behind each method's defaults: its candidate settings, trained on validation splits carved
-from SBU's training folds and scored there, never on the test sets, at the high rates where the methods
-differ (``scripts/tune_methods.py`` trains them; the method chapters show :func:`tuning_table`).
+"""The record behind the defaults: the dense network's candidate settings and each method's, trained on
+validation splits carved from SBU's training folds and scored there, never on the test sets; the methods
+at the high rates where they differ (``scripts/tune_dense.py`` and ``scripts/tune_methods.py`` train them;
+the magnitude chapter shows :func:`dense_tuning_table`, the method chapters :func:`tuning_table`).
 
 A validation split holds out 20 % of a fold's training sequences as whole actor pairs
-(:func:`gcnprune.train.validation_split`). The record is seed 1's: a candidate starts from the dense
-network trained on the same split, and a child is trained only from a parent this machine reproduces
-(:func:`gcnprune.runner.parent_weights`); the seed-0 dense runs came from an earlier machine.
+(:func:`gcnprune.train.validation_split`). The methods' record is seed 1's: a candidate starts from the
+dense network trained on the same split, and a child is trained only from a parent this machine reproduces
+(:func:`gcnprune.runner.parent_weights`); the seed-0 dense runs came from an earlier machine. The dense
+record is seed 0's, on all five folds: its first six candidates were trained on that earlier machine, the
+others on the development machine (a run differs between the two by about as much as between seeds).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -40,6 +44,25 @@ CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fol
     "probabilistic": "the prior's quantile (the paper's method) once its cut lands on the target rate",
     "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is faster, and lower here)",
 }  # fmt: skip
+OLD_FEATURES = {"chunks": 12, "relative": False}  # before the first dense sweep; candidates name what they change
+DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the paper profile's configuration
+    "300 epochs": {"train": {"epochs": 300}, "features": OLD_FEATURES},
+    "900 epochs": {"train": {"epochs": 900}, "features": OLD_FEATURES},
+    "900 epochs, velocities": {"train": {"epochs": 900}, "features": {**OLD_FEATURES, "velocities": True}},
+    "900 epochs, relative": {"train": {"epochs": 900}, "features": {**OLD_FEATURES, "relative": True}},
+    "1800 epochs, relative": {"train": {"epochs": 1800}, "features": {**OLD_FEATURES, "relative": True}},
+    "900 epochs, relative, 24 chunks (adopted)": {"train": {"epochs": 900},
+                                                  "features": {"relative": True, "chunks": 24}},
+    # towards the literature's 93-98 %: one change to the adopted defaults each, within the papers' architecture
+    "adopted, mirrored": {"train": {"mirror": True}},
+    "adopted, velocities": {"features": {"velocities": True}},
+    "adopted, weight decay 5e-4": {"train": {"weight_decay": 5e-4}},
+    "adopted, 128 graph channels": {"model": {"graph_channels": 128}},
+    "adopted, dropout 0.3": {"model": {"dropout": 0.3}},
+    "adopted, mirrored, dropout 0.3, 128 graph channels": {"train": {"mirror": True},
+                                                           "model": {"graph_channels": 128, "dropout": 0.3}},
+}  # fmt: skip
+DENSE_FOLDS = (0, 1, 2, 3, 4)
 FIDELITY = {"soft_rate": "soft rate", "kept_overlap": "kept overlap", "threshold_rate": "prior cut's rate"}
 
 
@@ -81,3 +104,28 @@ def tuning_table(
             row["validation accuracy (%)"] = "not run"
         rows.append(row)
     return pd.DataFrame(rows).fillna("")
+
+
+def dense_config(
+    name: str, fold: int, profile: str = "paper", data_root: str | os.PathLike[str] | None = None
+) -> RunConfig:
+    """The validation run of the dense candidate ``name`` on ``fold`` (seed 0)."""
+    config = make_config("sbu", profile, fold, "dense", 0.0, evaluate="validation", data_root=data_root)
+    return replace(config, **{k: replace(getattr(config, k), **v) for k, v in DENSE_CANDIDATES[name].items()})
+
+
+def dense_tuning_table(results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper") -> pd.DataFrame:
+    """One row per dense candidate: validation accuracy (mean ± std over the folds run, %) and each fold's,
+    read from the cache (the committed record by default); a fold without a run is left blank."""
+    rows = []
+    for name in DENSE_CANDIDATES:
+        runs, _ = cached_runs([dense_config(name, fold, profile) for fold in DENSE_FOLDS], results)
+        acc = dict(zip(runs["fold"], runs["accuracy"] * 100)) if len(runs) else {}
+        scores = list(acc.values())
+        row: dict[str, Any] = {"candidate": name, "folds": len(scores)}
+        row["validation accuracy (%)"] = (
+            f"{pd.Series(scores).mean():.1f} ± {pd.Series(scores).std(ddof=0):.1f}" if scores else "not run"
+        )
+        row.update({f"fold {f + 1}": f"{acc[f]:.1f}" if f in acc else "" for f in DENSE_FOLDS})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("candidate")
