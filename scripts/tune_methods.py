@@ -31,7 +31,7 @@ def main() -> None:
         run_configs(configs, args.results, args.data, jobs=args.jobs)
     for method in args.methods:
         print(f"\n== {method}: {CHOSEN.get(method, '')}")
-        print(tuning_table(method, args.results).to_string(index=False), flush=True)
+        print(tuning_table(method, args.results).to_string(), flush=True)
 
 
 if __name__ == "__main__":

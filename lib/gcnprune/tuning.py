@@ -103,7 +103,7 @@ def tuning_table(
         else:
             row["validation accuracy (%)"] = "not run"
         rows.append(row)
-    return pd.DataFrame(rows).fillna("")
+    return pd.DataFrame(rows).fillna("").set_index(["rate", "candidate"])
 
 
 def dense_config(
