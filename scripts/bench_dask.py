@@ -17,10 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import dask.config
 import pandas as pd
 from distributed import Client, LocalCluster
 
 from gcnprune.cli import DEFAULT_RATES
+from gcnprune.clusters import KEEP_MALLOC
 from gcnprune.dask_executor import DaskExecutor
 from gcnprune.executors import Executor, LocalExecutor
 from gcnprune.grid import Grid, run_grid
@@ -66,16 +68,10 @@ def main() -> None:
         rows.append({"executor": f"local, --jobs {jobs}", "processes": jobs, "results": scratch / f"local-{jobs}",
                      "start s": 0.0, "grid s": seconds})  # fmt: skip
     start = time.perf_counter()
-    with (
-        LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            processes=True,
-            local_directory=str(scratch / "workers"),
-            dashboard_address=":0",
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with dask.config.set(KEEP_MALLOC):  # as --cluster local:N starts its workers (gcnprune.clusters)
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               local_directory=str(scratch / "workers"), dashboard_address=":0")  # fmt: skip
+    with cluster, Client(cluster) as client:
         started = time.perf_counter() - start
         seconds = timed_grid(grid, DaskExecutor(client), scratch / "dask")
     rows.append({"executor": f"Dask LocalCluster, {args.workers} workers", "processes": args.workers,
@@ -93,11 +89,11 @@ def main() -> None:
         f"{len(grid.folds)} fold(s)\n"
     )
     print(table.drop(columns=["results", "processes"]).round(3).to_string(index=False))
-    dask, local_row = table.iloc[-1], table.iloc[-2]
-    per_run = (dask["grid s"] - local_row["grid s"]) * args.workers / dask["runs"]
+    cluster_row, local_row = table.iloc[-1], table.iloc[-2]
+    per_run = (cluster_row["grid s"] - local_row["grid s"]) * args.workers / cluster_row["runs"]
     print(
-        f"\nDask: {dask['× local']:.2f}× the wall time of {args.workers} local processes; its overhead per run "
-        f"{per_run:+.3f} s of worker time ((Dask − local) × {args.workers} workers / {dask['runs']} runs), "
+        f"\nDask: {cluster_row['× local']:.2f}× the wall time of {args.workers} local processes; its overhead per run "
+        f"{per_run:+.3f} s of worker time ((Dask − local) × {args.workers} workers / {cluster_row['runs']} runs), "
         f"the cluster's {started:.1f} s start-up apart. Same metrics from all: {'yes' if same else 'NO'}"
     )
 

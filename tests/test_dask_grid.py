@@ -24,7 +24,13 @@ from cache_compare import assert_same_cache, metrics_without_timing
 from distributed import Client, LocalCluster, get_task_stream
 
 from gcnprune import cli, runner
-from gcnprune.clusters import parse_cluster, scheduler_environment, slurm_options
+from gcnprune.clusters import (
+    KEEP_MALLOC_PROLOGUE,
+    parse_cluster,
+    scheduler_environment,
+    slurm_options,
+    start_cluster,
+)
 from gcnprune.dask_executor import DaskExecutor
 from gcnprune.errors import UserError
 from gcnprune.executors import LocalExecutor, RunsFailed, book_executor, grid_executor
@@ -326,8 +332,24 @@ def test_slurm_settings_become_the_job_script():
     with SLURMCluster(**slurm_options(spec)) as cluster:
         script = cluster.job_script()
     for line in ("#SBATCH -p short", "#SBATCH -A lab", "#SBATCH -t 00:30:00", "#SBATCH --cpus-per-task=2",
-                 "#SBATCH --qos=low", "#SBATCH --constraint=intel", "--nthreads 1", "--nworkers 2"):  # fmt: skip
+                 "#SBATCH --qos=low", "#SBATCH --constraint=intel", "--nthreads 1", "--nworkers 2",
+                 *KEEP_MALLOC_PROLOGUE):  # fmt: skip
         assert line in script, script
+
+
+@pytest.mark.dask
+def test_local_cluster_workers_start_without_dasks_malloc_trim_threshold():
+    """Dask's default MALLOC_TRIM_THRESHOLD_ made training 1.47x slower (see gcnprune.clusters.KEEP_MALLOC)."""
+    import dask
+
+    assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_") is not None  # Dask's default
+    with start_cluster(parse_cluster("local:1")) as cluster, Client(cluster) as c:
+        assert set(c.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == {None}
+    check = ("from distributed.nanny import _get_env_variables; "
+             "print(sorted(_get_env_variables('distributed.nanny.pre-spawn-environ')))")  # fmt: skip
+    script = "\n".join([*KEEP_MALLOC_PROLOGUE, f'{sys.executable} -c "{check}"'])
+    read = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert "MALLOC_TRIM_THRESHOLD_" not in read.stdout and "OMP_NUM_THREADS" in read.stdout, read.stdout
 
 
 @pytest.mark.dask
