@@ -17,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import dask.config
 import pandas as pd
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from gcnprune.cli import DEFAULT_RATES
-from gcnprune.clusters import KEEP_MALLOC
+from gcnprune.clusters import local_cluster
 from gcnprune.dask_executor import DaskExecutor
 from gcnprune.executors import Executor, LocalExecutor
 from gcnprune.grid import Grid, run_grid
@@ -68,10 +67,8 @@ def main() -> None:
         rows.append({"executor": f"local, --jobs {jobs}", "processes": jobs, "results": scratch / f"local-{jobs}",
                      "start s": 0.0, "grid s": seconds})  # fmt: skip
     start = time.perf_counter()
-    with dask.config.set(KEEP_MALLOC):  # as --cluster local:N starts its workers (gcnprune.clusters)
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               local_directory=str(scratch / "workers"), dashboard_address=":0")  # fmt: skip
-    with cluster, Client(cluster) as client:
+    cluster = local_cluster(args.workers, local_directory=str(scratch / "workers"), dashboard_address=":0")
+    with cluster, Client(cluster) as client:  # as --cluster local:N starts it
         started = time.perf_counter() - start
         seconds = timed_grid(grid, DaskExecutor(client), scratch / "dask")
     rows.append({"executor": f"Dask LocalCluster, {args.workers} workers", "processes": args.workers,

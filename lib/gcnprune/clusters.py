@@ -101,17 +101,26 @@ def slurm_options(spec: ClusterSpec) -> dict[str, Any]:
     return options
 
 
+def local_cluster(workers: int, **options: Any) -> Any:
+    """A :class:`distributed.LocalCluster` of ``workers`` single-threaded processes (more ``options`` passed on),
+    whose workers start without Dask's ``MALLOC_TRIM_THRESHOLD_`` (:data:`KEEP_MALLOC`)."""
+    require_dask()
+    import dask
+    from distributed import LocalCluster
+
+    # A nanny copies its variables into this process's environment before it spawns a worker, so an earlier
+    # cluster of this process would still pass Dask's value on: drop it here too.
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set(KEEP_MALLOC):  # the nannies read it when created, and keep it for restarts
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, **options)
+
+
 @contextmanager
 def start_cluster(spec: ClusterSpec) -> Iterator[Any]:
     """Start the cluster ``spec`` names (SLURM jobs are submitted with ``sbatch``) and stop it afterwards."""
     require_dask()
     if spec.kind == "local":
-        import dask
-        from distributed import LocalCluster
-
-        with dask.config.set(KEEP_MALLOC):  # the nannies read it when created, and keep it for restarts
-            cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True)
-        with cluster:
+        with local_cluster(spec.workers) as cluster:
             yield cluster
         return
     if shutil.which("sbatch") is None:
