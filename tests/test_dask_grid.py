@@ -26,6 +26,7 @@ from distributed import Client, LocalCluster, get_task_stream
 from gcnprune import cli, runner
 from gcnprune.clusters import (
     KEEP_MALLOC_PROLOGUE,
+    local_cluster,
     parse_cluster,
     scheduler_environment,
     slurm_options,
@@ -51,8 +52,7 @@ def local_results(tmp_path_factory) -> Path:
 
 def _cluster(n_workers: int = 2) -> tuple[LocalCluster, str]:
     workers = tempfile.mkdtemp(prefix="gcnprune-dask-workers-")  # not under the client's (pytest's) folders
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, local_directory=workers,
-                           dashboard_address=":0")  # fmt: skip
+    cluster = local_cluster(n_workers, local_directory=workers, dashboard_address=":0")
     return cluster, workers
 
 

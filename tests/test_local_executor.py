@@ -19,6 +19,7 @@ from gcnprune.cache import load_run
 from gcnprune.chapters import chapter_configs
 from gcnprune.executors import LocalExecutor, schedule
 from gcnprune.grid import Grid, run_grid
+from gcnprune.runner import lineage_stages
 
 GRID = Grid("synthetic", "smoke", ["dense", "magnitude", "multi_rate"], [0.5, 0.9], [0, 1])
 
@@ -61,15 +62,8 @@ def timeline(tmp_path, monkeypatch) -> Path:
 
 
 def _stages(configs):
-    """The stages run_configs hands an executor: parents (and theirs) before the runs that start from them."""
-    stages = [list(configs)]
-    while parents := {p.run_hash(): p for p in (c.parent() for c in stages[0]) if p is not None}:
-        stages.insert(0, list(parents.values()))
-    seen, out = set(), []
-    for stage in stages:
-        out.append([c for c in stage if c.run_hash() not in seen])
-        seen.update(c.run_hash() for c in stage)
-    return [s for s in out if s]
+    """The stages run_configs hands an executor when nothing is cached (:func:`~gcnprune.runner.lineage_stages`)."""
+    return [stage for stage in lineage_stages(configs) if stage]
 
 
 def test_schedule_starts_with_runs_whose_parents_are_not_pending_parents_first():
@@ -125,8 +119,9 @@ def test_the_book_trains_its_chapters_runs_before_the_notebooks(repo_root, tmp_p
               "folds": [0], "rates": [0.5]}  # fmt: skip
     injected = {nb.name: {k: v for k, v in values.items() if k in nb.parameters} for nb in notebooks}
     expected = chapter_configs("magnitude-pruning", "synthetic", None, "smoke", [0], [0.5]).configs
-    assert notebook_configs(notebooks[0], injected["magnitude-pruning"]) == expected
-    assert notebook_configs(notebooks[1], injected["results"]) == []  # a page that only reads the cache
+    values = {nb.name: {**nb.parameters, **injected[nb.name]} for nb in notebooks}
+    assert notebook_configs(notebooks[0], values["magnitude-pruning"]) == expected
+    assert notebook_configs(notebooks[1], values["results"]) == []  # a page that only reads the cache
     said: list[str] = []
     runs, seconds = train_chapters(notebooks, injected, str(tmp_path), 2, said.append)
     assert runs == len(expected) == 3 and seconds > 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,6 +227,20 @@ def parent_weights(config: RunConfig, results: Path, data_root: str | None, prog
     return read_weights(path)
 
 
+def lineage_stages(configs: Sequence[RunConfig]) -> list[list[RunConfig]]:
+    """``configs`` and their ancestors in stages, parents before the runs that start from them (grandparents
+    first), each run once, in the earliest stage that has it (a grid's dense runs are parents too)."""
+    stages: list[list[RunConfig]] = [list(configs)]
+    while parents := {p.run_hash(): p for p in (c.parent() for c in stages[0]) if p is not None}:
+        stages.insert(0, list(parents.values()))
+    seen: set[str] = set()
+    out = []
+    for stage in stages:
+        out.append([c for c in stage if c.run_hash() not in seen])
+        seen.update(c.run_hash() for c in stage)
+    return out
+
+
 def run_configs(
     configs: Iterable[RunConfig],
     results: str | os.PathLike[str] = DEFAULT_RESULTS,
@@ -250,18 +264,8 @@ def run_configs(
     elif jobs != 1:
         raise UserError(f"jobs={jobs} counts local processes, but the runs go to {executor.describe()}; drop jobs")
     configs = list(configs)
-    stages: list[list[RunConfig]] = [configs]
-    while True:
-        parents = {p.run_hash(): p for p in (c.parent() for c in stages[0]) if p is not None}
-        if not parents:
-            break
-        stages.insert(0, list(parents.values()))
     results = str(results)
-    todo: list[list[RunConfig]] = []
-    seen: set[str] = set()
-    for stage in stages:  # each run once, in the earliest stage that has it (a grid's dense runs are parents too)
-        todo.append([c for c in stage if c.run_hash() not in seen and load_run(c, results) is None])
-        seen.update(c.run_hash() for c in stage)
+    todo = [[c for c in stage if load_run(c, results) is None] for stage in lineage_stages(configs)]
     total = sum(map(len, todo))
     check_results(results, writing=total > 0)
     with tqdm(total=total, desc="runs", disable=not progress or not total) as bar:

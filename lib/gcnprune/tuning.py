@@ -17,9 +17,11 @@ import os
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .repo import DEFAULT_RESULTS
+from .report.format import mean_std
 from .run_config import RunConfig, make_config
 from .runner import cached_runs
 
@@ -97,7 +99,7 @@ def tuning_table(
         row: dict[str, Any] = {"rate": f"{rate:g}", "candidate": label, "folds": len(runs)}
         if len(runs):
             acc = runs["accuracy"].to_numpy() * 100
-            row["validation accuracy (%)"] = f"{acc.mean():.1f} ± {acc.std():.1f}"
+            row["validation accuracy (%)"] = mean_std(acc.mean(), acc.std())
             row["achieved rate"] = f"{runs['achieved_rate'].mean():.4f}"
             row.update({name: f"{runs[key].mean():.4f}" for key, name in FIDELITY.items() if key in runs})
         else:
@@ -121,11 +123,9 @@ def dense_tuning_table(results: str | os.PathLike[str] = DEFAULT_RESULTS, profil
     for name in DENSE_CANDIDATES:
         runs, _ = cached_runs([dense_config(name, fold, profile) for fold in DENSE_FOLDS], results)
         acc = dict(zip(runs["fold"], runs["accuracy"] * 100)) if len(runs) else {}
-        scores = list(acc.values())
+        scores = np.array(list(acc.values()))
         row: dict[str, Any] = {"candidate": name, "folds": len(scores)}
-        row["validation accuracy (%)"] = (
-            f"{pd.Series(scores).mean():.1f} ± {pd.Series(scores).std(ddof=0):.1f}" if scores else "not run"
-        )
+        row["validation accuracy (%)"] = mean_std(scores.mean(), scores.std()) if len(scores) else "not run"
         row.update({f"fold {f + 1}": f"{acc[f]:.1f}" if f in acc else "" for f in DENSE_FOLDS})
         rows.append(row)
     return pd.DataFrame(rows).set_index("candidate")

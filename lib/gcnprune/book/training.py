@@ -18,16 +18,17 @@ from .parameters import Notebook
 
 def notebook_configs(notebook: Notebook, values: Mapping[str, Any]) -> list[RunConfig]:
     """The runs that ``notebook`` asks :func:`~gcnprune.chapters.chapter_runs` for, executed with the
-    parameter ``values`` (over its parameters cell's defaults); none for a notebook that is not a
-    chapter of :mod:`gcnprune.grids` (each chapter's notebook is named after it)."""
+    parameter ``values`` (all of them: its parameters cell's defaults updated by what the runner
+    injects); none for a notebook that is not a chapter of :mod:`gcnprune.grids` (each chapter's
+    notebook is named after it)."""
     from ..chapters import chapter_configs
     from ..grids import ORDER
 
     if notebook.name not in ORDER:
         return []
-    p = {**notebook.parameters, **values}
-    return chapter_configs(notebook.name, p["dataset"], p["data_root"], p["profile"], p["folds"], p["rates"],
-                           p["seeds"]).configs  # fmt: skip
+    v = values
+    return chapter_configs(notebook.name, v["dataset"], v["data_root"], v["profile"], v["folds"], v["rates"],
+                           v["seeds"]).configs  # fmt: skip
 
 
 def train_chapters(
@@ -47,11 +48,11 @@ def train_chapters(
     by_data: dict[str | None, dict[str, RunConfig]] = {}
     chapters = []
     for nb in notebooks:
-        configs = notebook_configs(nb, injected[nb.name])
+        values = {**nb.parameters, **injected[nb.name]}
+        configs = notebook_configs(nb, values)
         if configs:
             chapters.append(nb.name)
-            data_root = {**nb.parameters, **injected[nb.name]}["data_root"]
-            by_data.setdefault(data_root, {}).update((c.run_hash(), c) for c in configs)
+            by_data.setdefault(values["data_root"], {}).update((c.run_hash(), c) for c in configs)
     missing = sum(load_run(c, results) is None for group in by_data.values() for c in group.values())
     if not missing:
         return 0, 0.0
