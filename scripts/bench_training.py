@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from gcnprune.bench import machine
+from gcnprune.cache import load_run
 from gcnprune.experiments import make_config, run
 from gcnprune.methods import grid_methods
 from gcnprune.run_config import RunConfig
@@ -45,7 +46,7 @@ def timed(name: str, config: RunConfig, results: Path, data: str | None) -> dict
     metrics = run(config, results, data)
     epochs = config.train.epochs if config.method == "dense" else config.train.finetune_epochs
     trained = config.parent() if config.method == "multi_rate" else config
-    seconds = json.loads((results / trained.run_hash() / "metrics.json").read_text())["train_seconds"]
+    seconds = load_run(trained, results)["train_seconds"]
     return {"method": name, "accuracy": metrics["accuracy"], "epochs": epochs, "seconds": seconds}
 
 
@@ -73,7 +74,7 @@ def main() -> None:
     table = pd.DataFrame(repeats[0]).drop(columns="seconds")
     table["seconds"] = [statistics.median(rows[i]["seconds"] for rows in repeats) for i in range(len(table))]
     table["s/epoch"] = table["seconds"] / table["epochs"]
-    table["× dense s/epoch"] = table["s/epoch"] / table["s/epoch"][0]
+    table["× dense s/epoch"] = table["s/epoch"] / float(table.loc[table["method"] == "dense", "s/epoch"].iloc[0])
     pmp = float(table.loc[table["method"] == PMP, "seconds"].iloc[0])
     table["× one PMP run"] = [s / pmp if m in ("multi_rate", SAMPLED) else float("nan")
                               for m, s in zip(table["method"], table["seconds"])]  # fmt: skip
