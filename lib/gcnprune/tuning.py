@@ -30,10 +30,10 @@ TUNING_FOLDS = (0, 1)  # 0-based
 TUNING_SEED = 1
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "magnitude": [{"scope": "global"}, {"scope": "layer"}],
-    "phase_field": [{"threshold": "layer"}, {"threshold": "network"}, {"potential_weight": 1.0},
+    "phase_field": [{"threshold": "network"}, {"threshold": "layer"}, {"potential_weight": 1.0},
                     {"potential_weight": 20.0}],
     "budget_l1": [{}],
-    "topological": [{"kappa": 10.0}, {"kappa": 1.0}],
+    "topological": [{"kappa": 10.0}, {"kappa": 1.0}, {"threshold": "layer"}],
     "probabilistic": [{"threshold": "prior"}, {"family": "gaussian"}, {"alignment_weight": 10.0},
                       {"alignment_weight": 1000.0}, {"threshold": "empirical"}],
     "multi_rate": [{"threshold": "prior"}, {"threshold": "empirical"}, {"sample": True}],

@@ -5,7 +5,8 @@ thresholds τ_l and s_l the mean |Ŵ_l| at the start (so the temperature T has n
 threshold τ and scale s serve the whole network (``threshold = "network"``), so the budget is spent where
 the weights are largest, as global magnitude pruning spends it; ``"layer"`` gives every layer its own
 threshold and budget. (Under the penalty-only budget a network-wide threshold emptied the attention layers;
-with the exact budget it is the better one on SBU's validation splits: :mod:`gcnprune.tuning`.) The masks are
+with the exact budget it is the better one on SBU's validation splits, for TC too: :mod:`gcnprune.tuning`.)
+The masks are
 
     m = σ(T (z + δ)),   m⁰ = σ(T z),
 
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -88,10 +89,8 @@ class ThresholdMask(MaskParametrization):
 
 @dataclass(frozen=True)
 class PhaseFieldConfig(BudgetConfig):
-    """The budget's options (:class:`.budget.BudgetConfig`), one threshold for the whole network by
-    default, and μ = ``potential_weight``."""
+    """The budget's options (:class:`.budget.BudgetConfig`), and μ = ``potential_weight``."""
 
-    threshold: Literal["network", "layer"] = "network"
     potential_weight: float = 5.0
 
     def __post_init__(self) -> None:
