@@ -40,9 +40,9 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
 }  # fmt: skip
 CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fold noise)
     "magnitude": "global stays the default, as specified; per-layer is reported beside it as a second baseline",
-    "phase_field": "per-layer thresholds and budgets, from a sweep with the penalty-only budget (a network budget "
-    "emptied the attention layers); this record ranks the network-wide threshold higher, not yet adopted",
-    "topological": "per-layer thresholds and budgets, as PFM",
+    "phase_field": "one network-wide threshold and budget, ranked above per-layer ones here (an earlier sweep, with "
+    "the penalty-only budget, had chosen per-layer ones: there a network budget emptied the attention layers)",
+    "topological": "one network-wide threshold and budget, as PFM, ranked above per-layer ones here too",
     "probabilistic": "the prior's quantile (the paper's method) once its cut lands on the target rate",
     "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is faster, and lower here)",
 }  # fmt: skip
