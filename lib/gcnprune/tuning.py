@@ -6,9 +6,9 @@ the magnitude chapter shows :func:`dense_tuning_table`, the method chapters :fun
 A validation split holds out 20 % of a fold's training sequences as whole actor pairs
 (:func:`gcnprune.train.validation_split`). The methods' record is seed 1's: a candidate starts from the
 dense network trained on the same split, and a child is trained only from a parent this machine reproduces
-(:func:`gcnprune.runner.parent_weights`); the seed-0 dense runs came from an earlier machine. The dense
-record is seed 0's, on all five folds: its first six candidates were trained on that earlier machine, the
-others on the development machine (a run differs between the two by about as much as between seeds).
+(:func:`gcnprune.runner.parent_weights`); seed 0's validation dense runs came from an earlier machine. The
+dense record is seed 0's, on all five folds: its first six candidates were trained on that earlier machine,
+the others on the development machine (a run differs between the two by about as much as between seeds).
 """
 
 from __future__ import annotations
