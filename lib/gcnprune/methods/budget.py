@@ -1,7 +1,8 @@
 """The pruning budget as an exact constraint on threshold masks (our reconstruction's fix to PFM and TC).
 
 Threshold masks m_i = σ(T (z_i + δ_l)), with z_i = (|Ŵ_i| − τ_l) / s_l the learned margin, read an
-offset δ_l per layer. Before every training step the offsets are solved, without gradient, so that
+offset δ_l per layer (by default one threshold, scale and offset serve every layer). Before every
+training step the offsets are solved, without gradient, so that
 the masks meet the scheduled budget exactly, over the network (the default: one threshold, one offset)
 or in every layer,
 
