@@ -16,6 +16,7 @@ from gcnprune.methods.priors import (
     FAMILIES,
     Prior,
     alignment_divergence,
+    ascending_magnitudes,
     kl_to_prior,
     magnitude_targets,
     quantile_distance,
@@ -156,6 +157,21 @@ def test_quantile_distance_is_zero_exactly_at_the_priors_quantiles(family):
     for c in (0.5, 1.2):
         assert float(quantile_distance(c * w, prior)) == pytest.approx((c - 1) ** 2, rel=0.01)
     assert float(quantile_distance(w + prior.std, prior)) > 0.1  # a shift: magnitudes no longer folded right
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_ascending_magnitudes_is_a_stable_sort_with_its_gradient(dtype):
+    # many ties, signed zeros and both signs: equal magnitudes must keep their index order
+    w = torch.nn.Parameter((torch.randint(-40, 41, (5000,), generator=torch.Generator().manual_seed(0)) / 8).to(dtype))
+    w.data[:3] = torch.tensor([-0.0, 0.0, -0.0])
+    got = ascending_magnitudes(w.reshape(50, 100))
+    expected, order = torch.sort(w.detach().abs(), stable=True)
+    assert torch.equal(got.detach(), expected)
+    weights = torch.arange(5000, dtype=dtype)
+    (got * weights).sum().backward()
+    grad = torch.zeros(5000, dtype=dtype)
+    grad[order] = weights * torch.sign(w.detach()[order])
+    assert torch.equal(w.grad, grad)
 
 
 @pytest.mark.parametrize("scale", [0.7, 1.3])

@@ -6,9 +6,9 @@ the magnitude chapter shows :func:`dense_tuning_table`, the method chapters :fun
 A validation split holds out 20 % of a fold's training sequences as whole actor pairs
 (:func:`gcnprune.train.validation_split`). The methods' record is seed 1's: a candidate starts from the
 dense network trained on the same split, and a child is trained only from a parent this machine reproduces
-(:func:`gcnprune.runner.parent_weights`); the seed-0 dense runs came from an earlier machine. The dense
-record is seed 0's, on all five folds: its first six candidates were trained on that earlier machine, the
-others on the development machine (a run differs between the two by about as much as between seeds).
+(:func:`gcnprune.runner.parent_weights`); seed 0's validation dense runs came from an earlier machine. The
+dense record is seed 0's, on all five folds: its first six candidates were trained on that earlier machine,
+the others on the development machine (a run differs between the two by about as much as between seeds).
 """
 
 from __future__ import annotations
@@ -30,19 +30,19 @@ TUNING_FOLDS = (0, 1)  # 0-based
 TUNING_SEED = 1
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "magnitude": [{"scope": "global"}, {"scope": "layer"}],
-    "phase_field": [{"threshold": "layer"}, {"threshold": "network"}, {"potential_weight": 1.0},
+    "phase_field": [{"threshold": "network"}, {"threshold": "layer"}, {"potential_weight": 1.0},
                     {"potential_weight": 20.0}],
     "budget_l1": [{}],
-    "topological": [{"kappa": 10.0}, {"kappa": 1.0}],
+    "topological": [{"kappa": 10.0}, {"kappa": 1.0}, {"threshold": "layer"}],
     "probabilistic": [{"threshold": "prior"}, {"family": "gaussian"}, {"alignment_weight": 10.0},
                       {"alignment_weight": 1000.0}, {"threshold": "empirical"}],
     "multi_rate": [{"threshold": "prior"}, {"threshold": "empirical"}, {"sample": True}],
 }  # fmt: skip
 CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fold noise)
     "magnitude": "global stays the default, as specified; per-layer is reported beside it as a second baseline",
-    "phase_field": "per-layer thresholds and budgets, from a sweep with the penalty-only budget (a network budget "
-    "emptied the attention layers); this record ranks the network-wide threshold higher, not yet adopted",
-    "topological": "per-layer thresholds and budgets, as PFM",
+    "phase_field": "one network-wide threshold and budget, ranked above per-layer ones here (an earlier sweep, with "
+    "the penalty-only budget, had chosen per-layer ones: there a network budget emptied the attention layers)",
+    "topological": "one network-wide threshold and budget, as PFM, ranked above per-layer ones here too",
     "probabilistic": "the prior's quantile (the paper's method) once its cut lands on the target rate",
     "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is faster, and lower here)",
 }  # fmt: skip

@@ -1,8 +1,10 @@
 """The pruning budget as an exact constraint on threshold masks (our reconstruction's fix to PFM and TC).
 
 Threshold masks m_i = σ(T (z_i + δ_l)), with z_i = (|Ŵ_i| − τ_l) / s_l the learned margin, read an
-offset δ_l per layer. Before every training step the offsets are solved, without gradient, so that
-the masks meet the scheduled budget exactly, in every layer (the default) or over the network,
+offset δ_l per layer (by default one threshold, scale and offset serve every layer). Before every
+training step the offsets are solved, without gradient, so that
+the masks meet the scheduled budget exactly, over the network (the default: one threshold, one offset)
+or in every layer,
 
     (1/n_l) Σ_{i ∈ l} m_i(δ_l) = k(p)   or   (1/n) Σ_i m_i(δ) = k(p),   k(p) = c(r(p)) / n,   c(r) = round((1 − r) n),
 
@@ -33,12 +35,13 @@ ITERATIONS = 100  # at most; the Illinois method typically needs under 20
 class BudgetConfig:
     """The options of budget-constrained threshold masks that PFM and TC share (each adds its own): λ =
     ``budget_weight``, the weight of the budget term on the masks without offset; one threshold per
-    ``network`` or per ``layer`` (the budget then holds per layer too); the temperature rises geometrically
-    from ``temperature_start`` to ``temperature_end``; the scheduled rate reaches the target at progress
-    p₀ = ``rate_ramp``."""
+    ``network`` or per ``layer`` (the budget then holds per layer too; the network's, better on SBU's
+    validation splits for both methods, is the default: :mod:`gcnprune.tuning`); the temperature rises
+    geometrically from ``temperature_start`` to ``temperature_end``; the scheduled rate reaches the target
+    at progress p₀ = ``rate_ramp``."""
 
     budget_weight: float = 1000.0
-    threshold: Literal["network", "layer"] = "layer"
+    threshold: Literal["network", "layer"] = "network"
     temperature_start: float = 1.0
     temperature_end: float = 200.0
     rate_ramp: float = 0.6

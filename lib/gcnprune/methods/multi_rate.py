@@ -59,7 +59,7 @@ class MultiRateTraining(PruningMethod):
     seconds spent evaluating it (``curve_seconds``, apart from the training's ``train_seconds``)."""
 
     name = "multi_rate_train"
-    version = 2  # 2: PMP's new defaults (the prior's threshold, the quantile alignment)
+    version = 3  # 2: PMP's new defaults (the prior's threshold, the quantile alignment); 3: PMP's stable sort
     Config = MultiRateConfig
     parent_method = "dense"
     rate_zero_only = True
@@ -90,7 +90,7 @@ class MultiRate(PruningMethod):
     """MRMP at one rate: the trained multi-rate model's mask at a(r), without any retraining."""
 
     name = "multi_rate"
-    version = 2  # 2: PMP's new defaults (the prior's threshold, the quantile alignment)
+    version = 3  # 2: PMP's new defaults (the prior's threshold, the quantile alignment); 3: PMP's stable sort
     Config = MultiRateConfig
     parent_method = "multi_rate_train"
     parent_shares_config = True  # the training run of the same settings serves every rate

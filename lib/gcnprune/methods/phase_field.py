@@ -1,9 +1,12 @@
 """Phase-field pruning (PFM), after Sahbi, "Training Lightweight GCNs with Phase-field Models" (our reconstruction).
 
 Masks and weights share latent weights Ŵ. Every entry has the margin z = (|Ŵ| − τ_l) / s_l, with learned
-thresholds τ_l and s_l the mean |Ŵ_l| at the start (so the temperature T has no units). By default each
-layer has its own threshold and scale: default initialisations give layers weights of very different
-sizes, and one network-wide threshold would empty the layers with the smallest ones. The masks are
+thresholds τ_l and s_l the mean |Ŵ_l| at the start (so the temperature T has no units). By default one
+threshold τ and scale s serve the whole network (``threshold = "network"``), so the budget is spent where
+the weights are largest, as global magnitude pruning spends it; ``"layer"`` gives every layer its own
+threshold and budget. (Under the penalty-only budget a network-wide threshold emptied the attention layers;
+with the exact budget it is the better one on SBU's validation splits, for TC too: :mod:`gcnprune.tuning`.)
+The masks are
 
     m = σ(T (z + δ)),   m⁰ = σ(T z),
 

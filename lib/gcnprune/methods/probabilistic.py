@@ -213,7 +213,7 @@ class Probabilistic(PruningMethod):
     """PMP: band-stop masks at the prior's r-quantile, trained jointly with an alignment to the prior."""
 
     name = "probabilistic"
-    version = 2  # 2: the prior's threshold and the quantile alignment by default
+    version = 3  # 2: the prior's threshold and the quantile alignment by default; 3: a stable sort of |w|
     Config = ProbabilisticConfig
     parent_method = "dense"
 

@@ -3,7 +3,8 @@ Pruning" (our reconstruction).
 
 A kept weight is useful only if it is both accessible (its source unit is reached from the inputs)
 and co-accessible (its target unit reaches an output) in the unit graph (:mod:`..unit_graph`). While
-training, PFM's threshold masks m = σ(T (z + δ)), z = (|Ŵ| − τ_l) / s_l, pass through the two supervisory
+training, PFM's threshold masks m = σ(T (z + δ)), z = (|Ŵ| − τ) / s (one threshold for the network by
+default, as PFM), pass through the two supervisory
 networks, the forward and backward passes with the smooth step tanh(κ x), so the weights see only
 consistent edges m̃ = C(m). As in PFM (:mod:`.phase_field`), the budget is an exact constraint on a
 gradual rate schedule k(p), now on the consistent masks that training uses:
