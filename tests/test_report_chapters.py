@@ -211,6 +211,13 @@ def test_multi_rate_cost_table():
     ]
     shown = multi_rate.cost_display(cost)
     assert shown.index.tolist() == [(1, 0), ("mean", "")] and shown.loc[("mean", ""), "SRMP / MRMP"] == 1.25
+    # a seed whose SRMP ran at one training rate only counts towards the ratio to one run, not the SRMP sum
+    partial = multi_rate.cost_table(runs.assign(seed=1)[runs["rate"] != 0.95], {(0, 1): (None, {"train_seconds": 6.0})},
+                                    [0.9, 0.95])  # fmt: skip
+    facts = multi_rate.cost_facts(pd.concat([cost, partial]), [0.9, 0.95])
+    assert facts["mr_cost_mrmp"] == "5.0 s" and facts["mr_cost_one"] == "2.30"  # (1.6 + 6 / 2) / 2
+    assert facts["mr_cost_srmp"] == "5.0 s" and facts["mr_cost_ratio"] == "1.25" and facts["mr_cost_complete"] == "1"
+    assert multi_rate.cost_facts(partial, [0.9, 0.95])["mr_cost_srmp"] == "(no run)"
 
 
 def test_results_facts():

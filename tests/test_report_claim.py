@@ -58,7 +58,7 @@ def test_claim_facts_against_global_mp_and_the_stronger_variant():
     assert facts["tc_diff_98_layer"] == "+12.8 points"
     assert facts["tc_high_rates"] == "0.95, 0.98"
     assert facts["tc_margin"] == "5"
-    assert facts["tc_smoke"] == " (from 2 split(s) × 1 seed(s) at each rate)"
+    assert facts["tc_smoke"] == " (from 2 split(s) × 1 seed(s) at each rate, 3 seeds at 0.98, 0.99, 0.995)"
 
 
 def test_claim_facts_where_the_method_did_not_run():

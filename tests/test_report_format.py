@@ -51,8 +51,12 @@ def test_spread_note_depends_on_profile_splits_and_seeds():
     assert (
         spread_note("smoke", [0, 1], [0]) == " (the smoke profile's accuracies are meaningless, and so is this verdict)"
     )
-    assert spread_note("paper", [0], [0]) == " (from a single split and seed, without any estimate of the spread)"
-    assert spread_note("paper", [0, 1, 2], [0, 1]) == " (from 3 split(s) × 2 seed(s) at each rate)"
+    assert spread_note("quick", [0], [0]) == " (from a single split and seed, without any estimate of the spread)"
+    assert spread_note("quick", [0, 1, 2], [0, 1]) == " (from 3 split(s) × 2 seed(s) at each rate)"
+    # the paper profile adds seeds 1 and 2 at the highest rates: the note counts them where they ran
+    paper = " (from 2 split(s) × 1 seed(s) at each rate, 3 seeds at 0.98, 0.99, 0.995)"
+    assert spread_note("paper", [0, 1], [0]) == paper
+    assert spread_note("paper", [0], [0, 1, 2]) == " (from 1 split(s) × 3 seed(s) at each rate)"
 
 
 def test_achieved_rate_gap_ignores_dense_runs():

@@ -7,6 +7,9 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from ..grids import HIGH_RATES
+from ..profiles import get_profile
+
 NOT_RUN = "not run in this build"
 NOT_COMPARABLE = "not comparable in this build"
 NO_RUNS = "(no runs)"
@@ -52,12 +55,15 @@ def rate_list(rates: Iterable[float], empty: str = "none") -> str:
 
 def spread_note(profile: str, folds: Sequence[int], seeds: Sequence[int]) -> str:
     """The remark that follows a verdict: how much its accuracies can be trusted under this build's profile,
-    splits and seeds (it starts with a space, to follow the verdict's last word)."""
+    splits and seeds, with the profile's extra seeds at the highest rates (:func:`gcnprune.grids.chapter_grids`);
+    it starts with a space, to follow the verdict's last word."""
     if profile == "smoke":
         return " (the smoke profile's accuracies are meaningless, and so is this verdict)"
-    if len(folds) * len(seeds) < 2:
+    extra = [s for s in get_profile(profile).extra_seeds if s not in seeds]  # run at HIGH_RATES only
+    more = f", {len(seeds) + len(extra)} seeds at {rate_list(HIGH_RATES)}" if extra else ""
+    if len(folds) * len(seeds) < 2 and not more:
         return " (from a single split and seed, without any estimate of the spread)"
-    return f" (from {len(folds)} split(s) × {len(seeds)} seed(s) at each rate)"
+    return f" (from {len(folds)} split(s) × {len(seeds)} seed(s) at each rate{more})"
 
 
 def achieved_rate_gap(runs: pd.DataFrame) -> str:
