@@ -57,6 +57,8 @@ def test_spread_note_depends_on_profile_splits_and_seeds():
     paper = " (from 2 split(s) × 1 seed(s) at each rate, 3 seeds at 0.98, 0.99, 0.995)"
     assert spread_note("paper", [0, 1], [0]) == paper
     assert spread_note("paper", [0], [0, 1, 2]) == " (from 1 split(s) × 3 seed(s) at each rate)"
+    staples = " (from 2 split(s) × 1 seed(s) at each rate; PFM with 3 seeds at 0.98, 0.99, 0.995)"
+    assert spread_note("paper", [0, 1], [0], extra_for="PFM") == staples
 
 
 def test_achieved_rate_gap_ignores_dense_runs():

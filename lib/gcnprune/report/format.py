@@ -53,14 +53,16 @@ def rate_list(rates: Iterable[float], empty: str = "none") -> str:
     return ", ".join(f"{r:g}" for r in rates) or empty
 
 
-def spread_note(profile: str, folds: Sequence[int], seeds: Sequence[int]) -> str:
+def spread_note(profile: str, folds: Sequence[int], seeds: Sequence[int], extra_for: str | None = None) -> str:
     """The remark that follows a verdict: how much its accuracies can be trusted under this build's profile,
     splits and seeds, with the profile's extra seeds at the highest rates (:func:`gcnprune.grids.chapter_grids`);
-    it starts with a space, to follow the verdict's last word."""
+    it starts with a space, to follow the verdict's last word. ``extra_for`` names the one method that ran the
+    extra seeds where the verdict compares it with methods that did not."""
     if profile == "smoke":
         return " (the smoke profile's accuracies are meaningless, and so is this verdict)"
     extra = [s for s in get_profile(profile).extra_seeds if s not in seeds]  # run at HIGH_RATES only
-    more = f", {len(seeds) + len(extra)} seeds at {rate_list(HIGH_RATES)}" if extra else ""
+    count = f"{len(seeds) + len(extra)} seeds at {rate_list(HIGH_RATES)}"
+    more = "" if not extra else f"; {extra_for} with {count}" if extra_for else f", {count}"
     if len(folds) * len(seeds) < 2 and not more:
         return " (from a single split and seed, without any estimate of the spread)"
     return f" (from {len(folds)} split(s) × {len(seeds)} seed(s) at each rate{more})"

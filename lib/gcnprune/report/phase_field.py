@@ -11,7 +11,7 @@ from ..claims import accuracy_cell, claim_check, verdict
 from ..fidelity import method_rows, soft_mask_fidelity
 from .build import build_facts, method_config, method_rates, pruned_rates
 from .claim import SHOWN_RATE, claim_facts
-from .format import accuracy_text, achieved_rate_gap, difference, rate_list
+from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
 from .soft_masks import soft_mask_facts
 
 PFM = "phase_field"
@@ -70,6 +70,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
         "pf_ramp": f"{config['rate_ramp']:g}",
         "pf_staples_above": f"{int((staples['diff'] > 0).sum()) if len(staples) else 0} of {len(staples)}",
         "pf_staples_verdict": verdict(staples),
+        "pf_staples_spread": spread_note(profile, chapter.folds, chapter.seeds, extra_for="PFM"),
         "pf_98_budget": accuracy_text(budget),
         "pf_diff_98_budget": difference(own, budget),
         "pf_hist_rate": f"{shown:g}" if shown is not None else "(none)",
