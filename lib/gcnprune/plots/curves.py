@@ -146,11 +146,11 @@ def rate_curve(
     chance: float | None = None,
     methods: Sequence[str] | None = None,
 ) -> Figure:
-    """Accuracy of one multi-rate model as a continuous function of the rate, mean ± std over folds as a band,
+    """Accuracy of one multi-rate model as a continuous function of the rate, mean ± std over its models as a band,
     with other methods' runs (``summary`` rows, mean ± std error bars) as points on it.
 
-    ``curves`` holds one (rates, accuracy in [0, 1]) pair per fold, on the same rates; triangles under
-    the curve mark the ``training_rates``, the rates the model was trained for.
+    ``curves`` holds one (rates, accuracy in [0, 1]) pair per model (a split and seed), on the same rates;
+    triangles under the curve mark the ``training_rates``, the rates the model was trained for.
     """
     fig = Figure(figsize=(8.6, 4.4), layout="constrained", dpi=DPI)
     ax = fig.subplots()
@@ -160,7 +160,7 @@ def rate_curve(
         mean, std = values.mean(axis=0), values.std(axis=0)
         colour = METHOD_STYLES["multi_rate"][0]
         ax.fill_between(1.0 - rates, mean - std, mean + std, color=colour, alpha=0.25, linewidth=0, zorder=4)
-        ax.plot(1.0 - rates, mean, color=colour, linewidth=2.2, label=f"{label}, {len(curves)} fold(s)", zorder=5)
+        ax.plot(1.0 - rates, mean, color=colour, linewidth=2.2, label=f"{label}, {len(curves)} model(s)", zorder=5)
     shown = list(rates)
     if summary is not None:
         dense_band(ax, summary)
