@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from gcnprune.report import (
+    build,
     magnitude,
     multi_rate,
     phase_field,
@@ -16,6 +17,8 @@ from gcnprune.report import (
     topological,
 )
 from gcnprune.report.build import MP, MP_LAYER
+from gcnprune.run_config import RunConfig
+from gcnprune.tables import results_table
 
 
 def summary(rows, columns=("method", "rate", "mean", "std", "dangling_fraction")):
@@ -78,9 +81,13 @@ def test_magnitude_table_rates_and_facts():
     )
     assert magnitude.table_rates(s) == [0.9, 0.99]
     assert magnitude.table_rates(s[s["rate"] != 0.9].assign(rate=[0.0, 0.5, 0.7])) == [0.5, 0.7]
-    chapter = SimpleNamespace(runs=pd.DataFrame({"method": ["dense"] * 4}), folds=[0], seeds=[0])
+    runs = pd.DataFrame({"method": ["dense", MP, MP, MP], "rate": [0.0, 0.9, 0.99, 0.99], "seed": [0, 0, 0, 1]})
+    chapter = SimpleNamespace(runs=runs, folds=[0], seeds=[0])
     facts = magnitude.facts(chapter, s, "synthetic")
     assert facts["mp_rates"] == "2" and facts["mp_top"] == "0.99" and facts["mp_runs"] == "4"
+    assert facts["mp_seeds"] == "1" and facts["mp_seeds_text"] == "1 seed, 2 at 0.99"  # seed 1 ran at 0.99 only
+    assert build.seeds_text(runs[runs["seed"] == 0], [0]) == "1 seed"
+    assert build.seeds_text(runs, [0, 1]) == "2 seeds"
     assert facts["mp_dense"] == "90.0 % ± 1.0"
     assert facts["mp_gap_90"] == "5.0 points below the dense network"
     assert facts["mp_99"] == "60.0 % ± 2.0" and facts["mp_top_layer"] == "65.0 % ± 1.0"
@@ -227,22 +234,28 @@ def test_results_facts():
             "rate": [0.0, 0.9, 0.98],
             "mean": [90.0, 80.0, 70.0],
             "std": [float("nan"), 1.0, 1.0],
-            "runs": [1, 2, 1],
+            "runs": [1, 2, 3],
         }
     )
-    runs = pd.DataFrame({"method": ["dense", MP, MP], "rate": [0.0, 0.9, 0.98], "achieved_rate": [0.0, 0.9, 0.9802]})
-    gathered = SimpleNamespace(runs=runs, folds=[0, 1], seeds=[0], missing=[object()])
+    runs = pd.DataFrame({"method": ["dense", MP, MP, MP], "rate": [0.0, 0.9, 0.98, 0.98], "seed": [0, 0, 0, 1],
+                         "achieved_rate": [0.0, 0.9, 0.9802, 0.98]})  # fmt: skip
+    # the grids ask for 2 splits × 1 seed, and a second seed at 0.98: 4 runs in that cell
+    cells = (("dense", 0.0, [0]), (MP, 0.9, [0]), (MP, 0.98, [0, 1]))
+    configs = [RunConfig("synthetic", f, m, r, seed) for f in (0, 1) for m, r, seeds in cells for seed in seeds]
+    gathered = SimpleNamespace(runs=runs, folds=[0, 1], seeds=[0], missing=[object()], configs=configs)
+    assert results.expected_runs(gathered) == {("dense", 0.0): 2, (MP, 0.9): 2, (MP, 0.98): 4}
     facts = results.facts(gathered, s)
     assert facts == {
         "res_dense": "90.0 % ± 0.0 (1/2 runs)",
-        "res_expected": "2",
         "res_folds": "2",
-        "res_seeds": "1",
+        "res_seeds": "1 seed, 2 at 0.98",
         "res_rate_gap": "0.0002",
-        "res_incomplete": "2",
+        "res_incomplete": "2",  # the dense cell (1 of 2) and 0.98 (3 of 4), not 0.9
         "res_missing": "1",
     }
-    empty = SimpleNamespace(runs=runs.iloc[:0], folds=[0], seeds=[0], missing=[])
+    table = results_table(s, results.expected_runs(gathered), [MP])
+    assert table.loc[MP, "0.9"] == "80.0\u202f±\u202f1.0" and table.loc[MP, "0.98"].endswith("(3/4)")
+    empty = SimpleNamespace(runs=runs.iloc[:0], folds=[0], seeds=[0], missing=[], configs=[])
     assert results.facts(empty, None)["res_dense"] == "(not run yet)"
     assert results.rate_bands(runs) == ([0.98], [0.9])
     assert results.figure_methods(runs) == [MP]

@@ -42,8 +42,11 @@ def test_rates_of_a_summary():
 
 
 def test_build_facts_count_runs_splits_and_seeds():
-    chapter = SimpleNamespace(runs=pd.DataFrame({"method": ["dense"] * 3}), folds=[0, 2], seeds=[0])
-    assert build_facts("tc", chapter, "sbu") == {"tc_runs": "3", "tc_folds": "2", "tc_seeds": "1", "tc_dataset": "sbu"}
+    runs = pd.DataFrame({"method": ["dense"] * 3, "rate": [0.0] * 3, "seed": [0] * 3})
+    chapter = SimpleNamespace(runs=runs, folds=[0, 2], seeds=[0])
+    assert build_facts("tc", chapter, "sbu") == {
+        "tc_runs": "3", "tc_folds": "2", "tc_seeds": "1", "tc_seeds_text": "1 seed", "tc_dataset": "sbu"
+    }  # fmt: skip
 
 
 def test_claim_facts_against_global_mp_and_the_stronger_variant():
