@@ -113,7 +113,7 @@ def cut_drift_table(
 
 def results_table(
     summary: pd.DataFrame,
-    expected_runs: int | Mapping[tuple[str, float], int],
+    expected_runs: Mapping[tuple[str, float], int],
     methods: Sequence[str] | None = None,
     tolerance: float = 1e-3,
     digits: int = 1,
@@ -121,7 +121,7 @@ def results_table(
 ) -> pd.DataFrame:
     """Methods × target rates, cells "mean ± std" over folds and seeds, marked where they are incomplete.
 
-    A cell with fewer than ``expected_runs`` runs (one number for every cell, or one per (method, rate)) shows
+    A cell with fewer runs than ``expected_runs`` asks for it (keyed by method and rate) shows
     "(k/expected)"; a cell whose mean achieved rate
     differs from its target by more than ``tolerance`` is marked "≠" (then it is not compared at an
     equal rate). ``rates`` picks the columns (default: every rate the methods ran at).
@@ -135,7 +135,7 @@ def results_table(
             continue
         std = 0.0 if pd.isna(row["std"]) else row["std"]
         text = f"{row['mean']:.{digits}f}\u202f±\u202f{std:.{digits}f}"  # narrow no-break spaces: a cell never wraps
-        asked = expected_runs if isinstance(expected_runs, int) else expected_runs.get((row["method"], row["rate"]), 0)
+        asked = expected_runs.get((row["method"], row["rate"]), 0)
         if int(row["runs"]) < asked:
             text += f" ({int(row['runs'])}/{asked})"
         if "achieved_rate" in row and abs(float(row["achieved_rate"]) - float(row["rate"])) > tolerance:
