@@ -11,7 +11,7 @@
 #   make book DATA=../shared/data/sbu    the SBU book, training the runs missing from results/
 
 DATASET ?= sbu
-# Empty: the dataset's default profile (gcnprune.profiles.DEFAULT_PROFILES).
+# Empty: the dataset's default profile (gcnprune.experiments.profiles.DEFAULT_PROFILES).
 PROFILE ?=
 DATA ?=
 JOBS ?= 2
@@ -41,7 +41,7 @@ book: $(STAMP)
 
 # Needs Debian's chromium (apt-get install chromium); screenshots go to book/_build/screenshots/.
 check-book: $(STAMP)
-	$(BIN)/python -m gcnprune.browser_check book/_build/html
+	$(BIN)/python -m gcnprune.book.browser_check book/_build/html
 
 # Lint first (rules and line length in pyproject.toml): a lint error or an unformatted file fails the target.
 LINTED := lib tests scripts

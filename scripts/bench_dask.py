@@ -21,11 +21,12 @@ import pandas as pd
 from distributed import Client
 
 from gcnprune.cli import DEFAULT_RATES
-from gcnprune.clusters import local_cluster
-from gcnprune.dask_executor import DaskExecutor
-from gcnprune.executors import Executor, LocalExecutor
-from gcnprune.grid import Grid, run_grid
-from gcnprune.option_values import floats, folds, values
+from gcnprune.experiments.executors.base import Executor
+from gcnprune.experiments.executors.clusters import local_cluster
+from gcnprune.experiments.executors.dask import DaskExecutor
+from gcnprune.experiments.executors.local import LocalExecutor
+from gcnprune.experiments.grid import Grid, run_grid
+from gcnprune.experiments.options import floats, folds, values
 
 TIMING = ("train_seconds", "curve_seconds")
 

@@ -1,6 +1,6 @@
 """The benchmark behind the book's "what pruning buys" chapter: SBU fold 1, seed 1, paper profile.
 
-Trains the runs of :func:`gcnprune.grids.bench_grid` that the cache lacks, then exports the dense run and
+Trains the runs of :func:`gcnprune.book.chapters.grids.bench_grid` that the cache lacks, then exports the dense run and
 MP, PMP and TC at 0.9, 0.98 and 0.99 to ``models/sbu/<run>.safetensors`` (the
 compact models the chapter and readers load) and writes their measurements to ``models/sbu/bench.json``.
 Pruned runs save no weights, so each is trained again from its dense parent (about 15 CPU minutes in
@@ -13,10 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
-from gcnprune.bench import bench_record, bench_runs, format_table
+from gcnprune.book.chapters.grids import bench_grid
+from gcnprune.deploy.bench import bench_record, bench_runs, format_table
 from gcnprune.experiments import run_grid
-from gcnprune.grids import bench_grid
-from gcnprune.repo import REPO_ROOT
+from gcnprune.experiments.repo import REPO_ROOT
 
 
 def main() -> None:

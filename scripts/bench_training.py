@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from gcnprune.bench import machine
-from gcnprune.cache import load_run
+from gcnprune.deploy.bench import machine
 from gcnprune.experiments import make_config, run
+from gcnprune.experiments.cache import load_run
+from gcnprune.experiments.config import RunConfig
+from gcnprune.experiments.runner import preload_training
 from gcnprune.methods import grid_methods
-from gcnprune.run_config import RunConfig
-from gcnprune.runner import preload_training
 
 SAMPLED = "multi_rate, sampled"  # MRMP drawing one training rate per step
 PMP = "probabilistic"

@@ -1,4 +1,4 @@
-"""Run every chapter's grid (gcnprune.grids) on one dataset and profile: the batch job behind the book.
+"""Run every chapter's grid (gcnprune.book.chapters.grids) on one dataset and profile: the batch job behind the book.
 
 Finished runs are skipped, so the job can be stopped and restarted; the book then renders from the
 cache without training. Example: python scripts/paper_grids.py --dataset sbu --data ../shared/data/sbu
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from gcnprune.book.chapters.grids import ORDER, chapter_grids, development_grid
 from gcnprune.experiments import accuracy_table, run_grid
-from gcnprune.grids import ORDER, chapter_grids, development_grid
 
 
 def main() -> None:

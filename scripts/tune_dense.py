@@ -1,5 +1,5 @@
 """Choose the dense GCN's training settings on validation splits carved from SBU's training folds
-(:mod:`gcnprune.tuning`: the candidates, seed 0, all five folds).
+(:mod:`gcnprune.book.chapters.tuning`: the candidates, seed 0, all five folds).
 
 Each candidate trains on a fold's training sets less a held-out 20 % of whole actor pairs (no pair
 on both sides, as the test folds hold out whole sets) and is scored on the held-out pairs, never on
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from gcnprune.book.chapters.tuning import DENSE_CANDIDATES, DENSE_FOLDS, dense_config, dense_tuning_table
 from gcnprune.experiments import run_configs
-from gcnprune.tuning import DENSE_CANDIDATES, DENSE_FOLDS, dense_config, dense_tuning_table
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Rank each pruning method's hyperparameters on validation splits carved from SBU's training folds
-(:mod:`gcnprune.tuning`: the candidates, the splits, the seed).
+(:mod:`gcnprune.book.chapters.tuning`: the candidates, the splits, the seed).
 
 Every candidate trains on a fold's training sets less a held-out 20 % of whole actor pairs and is
 scored on those pairs, never on the test sets, at the high rates where the methods differ. All runs
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 
+from gcnprune.book.chapters.tuning import CANDIDATES, CHOSEN, tuning_configs, tuning_table
 from gcnprune.experiments import run_configs
-from gcnprune.tuning import CANDIDATES, CHOSEN, tuning_configs, tuning_table
 
 
 def main() -> None:

@@ -154,7 +154,7 @@ def shared(tmp_path_factory, request) -> Path:
 
 def dead_pid() -> int:
     """The id of a process that has exited and been reaped (for temporary names of interrupted writers)."""
-    from gcnprune.pids import pid_alive
+    from gcnprune.experiments.pids import pid_alive
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from gcnprune.claims import WIDE_MARGIN, claim_check, claim_table, verdict
+from gcnprune.book.report.claims import WIDE_MARGIN, claim_check, claim_table, verdict
+from gcnprune.book.report.toy_network import toy_pruning
 from gcnprune.methods.probabilistic import HISTOGRAM_BINS, HISTOGRAM_RANGE, band_mass
-from gcnprune.toy_network import toy_pruning
 from gcnprune.unit_graph import consistent, dangling_fraction
 
 

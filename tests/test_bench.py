@@ -11,7 +11,8 @@ from smoke_runs import smoke
 from test_export import masked, path_masks, randomised
 from test_methods_topological import tiny
 
-from gcnprune.bench import (
+from gcnprune.cli import main
+from gcnprune.deploy.bench import (  # fmt: skip
     batch_of,
     bench_runs,
     compact_macs,
@@ -20,12 +21,11 @@ from gcnprune.bench import (
     median_latencies,
     minimal_macs,
     state_dict_bytes,
-)  # fmt: skip
-from gcnprune.cli import main
-from gcnprune.compact import load_compact
+)
+from gcnprune.deploy.compact import load_compact
+from gcnprune.deploy.export import compact_model
 from gcnprune.errors import UserError
 from gcnprune.experiments import run
-from gcnprune.export import compact_model
 
 
 def test_dense_multiply_adds_of_the_tiny_gcn_by_hand():

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
+from gcnprune.experiments.repo import REPO_ROOT
 from gcnprune.methods import grid_methods
-from gcnprune.repo import REPO_ROOT
 
 
 def bench(*args: str) -> subprocess.CompletedProcess:

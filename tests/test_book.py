@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from gcnprune import book
-from gcnprune.book import NotebookFailed, ParameterError, make_book, toc_notebooks
-from gcnprune.browser_check import Problem, book_pages, check_book, find_chromium, link_problems
+from gcnprune.book import build as book
+from gcnprune.book.browser_check import Problem, book_pages, check_book, find_chromium, link_problems
+from gcnprune.book.build import NotebookFailed, ParameterError, make_book, toc_notebooks
 
 pytestmark = pytest.mark.book
 
@@ -56,7 +56,7 @@ def test_toc_and_notebooks_agree(repo_root):
             assert {"models", "sbu_data", "results"} <= set(nb.parameters) and "dataset" not in nb.parameters
         elif name != "reproducibility":
             assert {"dataset", "data_root", "profile"} <= set(nb.parameters), name
-    from gcnprune.grids import CHAPTERS
+    from gcnprune.book.chapters.grids import CHAPTERS
 
     for chapter in CHAPTERS:  # every chapter's runs come from its grids, with the same parameters
         parameters = book.read_notebook(repo_root / "notebooks" / f"{chapter}.md").parameters
@@ -85,7 +85,7 @@ def test_figures_tables_and_glued_numbers(built):
     html = book_dir / "_build" / "html"
     datasets = (html / "notebooks" / "datasets.html").read_text()
     assert "<img" in datasets and "fpha" in datasets and "not found" in datasets
-    from gcnprune.grids import CHAPTERS
+    from gcnprune.book.chapters.grids import CHAPTERS
 
     for chapter in CHAPTERS:
         page = (html / "notebooks" / f"{chapter}.html").read_text()
@@ -100,7 +100,7 @@ def test_figures_tables_and_glued_numbers(built):
 
 
 def test_teaching_chapters_show_their_code_figures_and_glued_numbers(built):
-    from gcnprune.grids import TEACHING
+    from gcnprune.book.chapters.grids import TEACHING
     from gcnprune.methods import snip
 
     book_dir, _ = built
@@ -316,9 +316,9 @@ def test_notebook_missing_from_the_toc_is_an_error(tmp_path, repo_root):
 
 
 def test_stats_and_figure_for_two_people(small_sbu):
+    from gcnprune.book.plots import PERSON_COLOURS, skeleton_frames
+    from gcnprune.book.report.datasets import class_counts, describe, people
     from gcnprune.data import load_sbu
-    from gcnprune.data.stats import class_counts, describe, people
-    from gcnprune.plots import PERSON_COLOURS, skeleton_frames
 
     data = load_sbu(small_sbu.folder)
     info = describe(data)
@@ -414,7 +414,7 @@ def test_browser_check_reports_raw_tex_links_and_images(tmp_path):
 
 
 def test_browser_check_command_line(tmp_path, capsys):
-    from gcnprune import browser_check
+    from gcnprune.book import browser_check
 
     html = _site(tmp_path, {"index.html": '<a href="gone.html">x</a>'})
     if find_chromium() is None:
@@ -440,7 +440,7 @@ def test_without_the_data_the_book_reads_the_cache_only(tmp_path, repo_root, mon
     chapter says what it cannot draw; a run missing from the cache stops the runner in one line."""
     from cache_fixture import write_runs
 
-    from gcnprune.chapters import chapter_runs
+    from gcnprune.book.chapters.runs import chapter_runs
 
     if (repo_root / "data" / "sbu").exists():
         pytest.skip("this clone holds data/sbu; reading the cache only needs a machine without the SBU files")
@@ -473,7 +473,7 @@ def test_without_the_data_the_book_reads_the_cache_only(tmp_path, repo_root, mon
 def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path, repo_root, monkeypatch):
     """``make book`` names neither: the runner picks SBU and its default profile, and says that it reads
     the cache only when the SBU files are not found (the notebooks' execution is stubbed here)."""
-    from gcnprune.profiles import DEFAULT_PROFILES, default_profile
+    from gcnprune.experiments.profiles import DEFAULT_PROFILES, default_profile
 
     assert (
         DEFAULT_PROFILES == {"synthetic": "quick", "sbu": "paper", "fpha": "paper"}
@@ -484,9 +484,9 @@ def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path,
     monkeypatch.setenv("GCNPRUNE_DATA", str(tmp_path / "no-data"))
     executed = {}
     monkeypatch.setattr(
-        book.runner, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0
+        book.make, "execute", lambda nb, parameters, output, kernel: executed.update({nb.name: parameters}) or 0.0
     )
-    monkeypatch.setattr(book.runner, "hide_parameter_cells", lambda path: None)
+    monkeypatch.setattr(book.make, "hide_parameter_cells", lambda path: None)
     log: list[str] = []
     make_book(
         only="datasets",

@@ -13,9 +13,10 @@ import pytest
 from conftest import dead_pid
 from smoke_runs import smoke
 
-from gcnprune import cli, runner
+from gcnprune import cli
 from gcnprune.errors import CacheError
 from gcnprune.experiments import audit_cache, load_run, prepare, run, stale_runs
+from gcnprune.experiments import runner as runner
 
 DENSE = smoke("dense", 0.0)
 GRID = ["grid", "--profile", "smoke", "--methods", "dense,magnitude", "--rates", "0.5", "--folds", "1"]

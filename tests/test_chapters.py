@@ -7,7 +7,7 @@ import pytest
 from cache_fixture import write_runs
 from smoke_runs import record_training
 
-from gcnprune.chapters import MissingRunsError, chapter_runs, collect_runs, missing_runs_policy
+from gcnprune.book.chapters.runs import MissingRunsError, chapter_runs, collect_runs, missing_runs_policy
 from gcnprune.data import DatasetNotFoundError
 from gcnprune.errors import UserError
 from gcnprune.experiments import label

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import dead_pid
 
-from gcnprune import book, cli, runner
+from gcnprune import cli
+from gcnprune.book import build as book
 from gcnprune.errors import UserError
-from gcnprune.pids import Busy, pid_lock
+from gcnprune.experiments import runner as runner
+from gcnprune.experiments.pids import Busy, pid_lock
 
 Main = Callable[[Sequence[str]], int]
 

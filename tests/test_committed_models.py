@@ -11,10 +11,17 @@ import pandas as pd
 import pytest
 import torch
 
-from gcnprune.committed_models import MODELS_DIR, bench_facts, load_model, model_path, read_bench, unit_table
+from gcnprune.book.chapters.grids import BENCH_METHODS, BENCH_RATES, bench_grid
+from gcnprune.book.report.committed_models import (
+    MODELS_DIR,
+    bench_facts,
+    load_model,
+    model_path,
+    read_bench,
+    unit_table,
+)
 from gcnprune.errors import UserError
 from gcnprune.experiments import DEFAULT_RESULTS, RunConfig
-from gcnprune.grids import BENCH_METHODS, BENCH_RATES, bench_grid
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +66,9 @@ def test_each_compact_model_loads_and_says_where_it_came_from(bench):
 def test_the_compact_models_load_with_torch_alone(bench):
     table, _ = bench
     path = model_path(table[table["format"] == "compact"]["run"].iloc[-1])
-    code = ("import sys; from gcnprune.compact import load_compact; m = load_compact(sys.argv[1]); "
-            "assert not any(k.startswith('gcnprune.') and k not in ('gcnprune.compact', 'gcnprune.tensor_file') "
+    allowed = "('gcnprune.deploy', 'gcnprune.deploy.compact', 'gcnprune.deploy.tensor_file')"
+    code = ("import sys; from gcnprune.deploy.compact import load_compact; m = load_compact(sys.argv[1]); "
+            f"assert not any(k.startswith('gcnprune.') and k not in {allowed} "
             "for k in sys.modules if k != 'gcnprune'), sorted(sys.modules); print(m.shape.classes)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "8"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from gcnprune.book.chapters.grids import ORDER, bench_grid, chapter_grids, development_grid
+from gcnprune.book.chapters.tuning import CANDIDATES, DENSE_CANDIDATES, DENSE_FOLDS, dense_config, tuning_configs
 from gcnprune.experiments import RunConfig, audit_cache, stale_runs
-from gcnprune.grids import ORDER, bench_grid, chapter_grids, development_grid
 from gcnprune.methods import METHODS
-from gcnprune.tuning import CANDIDATES, DENSE_CANDIDATES, DENSE_FOLDS, dense_config, tuning_configs
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 FOLDS = [0, 1, 2, 3, 4]
@@ -73,7 +73,8 @@ def test_every_method_declares_the_parent_its_committed_runs_started_from():
 
 @pytest.mark.skipif(not committed, reason="no committed runs in results/")
 def test_the_tuning_record_is_committed_for_every_candidate():
-    """Every candidate of :mod:`gcnprune.tuning` has its validation runs committed, so the method chapters'
+    """Every candidate of :mod:`gcnprune.book.chapters.tuning` has its validation runs committed, so the method
+    chapters'
     tables show no "not run"."""
     absent = [c.run_hash() for m in CANDIDATES for group in tuning_configs(m).values() for c in group
               if not (RESULTS / c.run_hash() / "metrics.json").is_file()]  # fmt: skip

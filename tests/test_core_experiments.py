@@ -16,9 +16,9 @@ import pytest
 import torch
 from smoke_runs import record_training
 
-from gcnprune import __version__, experiments, repo, runner
+from gcnprune import __version__, experiments
 from gcnprune.cli import main
-from gcnprune.experiments import (
+from gcnprune.experiments import (  # fmt: skip
     Grid,
     RunConfig,
     Variant,
@@ -26,16 +26,18 @@ from gcnprune.experiments import (
     load_run,
     make_config,
     parent_weights,
+    repo,
     run,
     run_grid,
     summarise,
-)  # fmt: skip
+)
+from gcnprune.experiments import runner as runner
+from gcnprune.experiments.options import folds as _folds
+from gcnprune.experiments.profiles import PROFILES, get_profile
 from gcnprune.masks import get_mask, kept_count, magnitude_mask
 from gcnprune.methods import METHODS, PruningMethod, get_method, register
 from gcnprune.methods.base import NoConfig
 from gcnprune.methods.magnitude import Magnitude, MagnitudeConfig
-from gcnprune.option_values import folds as _folds
-from gcnprune.profiles import PROFILES, get_profile
 
 METRIC_KEYS = {"accuracy", "achieved_rate", "prunable_dense", "prunable_nonzero", "params_dense", "params_nonzero",
                "train_seconds", "version", "git_commit", "target_rate", "torch", "evaluated_on"}  # fmt: skip

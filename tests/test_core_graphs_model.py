@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from gcnprune.data import SyntheticConfig, make_synthetic
+from gcnprune.experiments.profiles import get_profile
 from gcnprune.graphs import FeatureConfig, chunk_means, node_signals, normalise, normalised_adjacency, trajectories
 from gcnprune.model import GCN, ModelConfig
-from gcnprune.profiles import get_profile
 
 # --- chunk means ----------------------------------------------------------------------------------
 

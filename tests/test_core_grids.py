@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from gcnprune.grids import ALL_RATES, CHAPTERS, HIGH_RATES, chapter_grids
-from gcnprune.profiles import PROFILES
+from gcnprune.book.chapters.grids import ALL_RATES, CHAPTERS, HIGH_RATES, chapter_grids
+from gcnprune.experiments.profiles import PROFILES
 
 
 @pytest.mark.parametrize("chapter", list(CHAPTERS))

@@ -15,14 +15,14 @@ import pytest
 from smoke_runs import smoke
 
 import gcnprune.methods
+from gcnprune.book.chapters.grids import ORDER, chapter_grids
+from gcnprune.book.plots import METHOD_STYLES
 from gcnprune.experiments import Grid, Variant, accuracy_table, label
-from gcnprune.grids import ORDER, chapter_grids
 from gcnprune.methods import METHODS, PruningMethod, register
 from gcnprune.methods.budget import BudgetConfig
 from gcnprune.methods.magnitude import MagnitudeConfig
 from gcnprune.methods.phase_field import PhaseFieldConfig
 from gcnprune.methods.topological import TopologicalConfig
-from gcnprune.plots import METHOD_STYLES
 
 RUN_LAYER = {"experiments", "run_config", "cache", "runner", "grid", "grids", "variants", "tables", "chapters"}
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch.nn.utils import parametrize
 
+from gcnprune.experiments.profiles import get_profile
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import (
     MagnitudeRanking,
@@ -25,7 +26,6 @@ from gcnprune.masks import (
 )
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN, ModelConfig
-from gcnprune.profiles import get_profile
 
 RATES = (0.3, 0.5, 0.9, 0.99)
 JOINTS, FEATURES, CLASSES = 15, 12, 10

@@ -1,4 +1,5 @@
-"""Grids on a Dask cluster (``gcnprune.executors``, ``gcnprune.dask_executor``, ``gcnprune.clusters``): a
+"""Grids on a Dask cluster (``gcnprune.experiments.executors.base``, ``gcnprune.experiments.executors.dask``,
+``gcnprune.experiments.executors.clusters``): a
 2-process LocalCluster whose workers have their own scratch folder, apart from the client's results,
 gives the local executor's numbers bit for bit, runs parents before children, retries a run whose worker
 is killed, reports a run that raises (configuration and the worker's traceback) while the others finish,
@@ -23,8 +24,12 @@ import cloudpickle
 from cache_compare import assert_same_cache, metrics_without_timing
 from distributed import Client, LocalCluster, get_task_stream
 
-from gcnprune import cli, runner
-from gcnprune.clusters import (
+from gcnprune import cli
+from gcnprune.errors import UserError
+from gcnprune.experiments import runner
+from gcnprune.experiments.executors import book_executor, grid_executor
+from gcnprune.experiments.executors.base import RunsFailed
+from gcnprune.experiments.executors.clusters import (
     KEEP_MALLOC_PROLOGUE,
     local_cluster,
     parse_cluster,
@@ -32,10 +37,9 @@ from gcnprune.clusters import (
     slurm_options,
     start_cluster,
 )
-from gcnprune.dask_executor import DaskExecutor
-from gcnprune.errors import UserError
-from gcnprune.executors import LocalExecutor, RunsFailed, book_executor, grid_executor
-from gcnprune.grid import Grid, run_grid
+from gcnprune.experiments.executors.dask import DaskExecutor
+from gcnprune.experiments.executors.local import LocalExecutor
+from gcnprune.experiments.grid import Grid, run_grid
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker patches below travel by value
 
@@ -151,7 +155,7 @@ def test_cached_parents_are_sent_to_workers_and_missing_weights_recomputed(clien
 
 def _break(targets: list[tuple[str, float]]) -> None:
     """On a worker: make compute_run raise for the (method, rate) pairs in ``targets``."""
-    from gcnprune import runner
+    from gcnprune.experiments import runner
 
     real = getattr(runner, "_real_compute_run", runner.compute_run)
     runner._real_compute_run = real
@@ -165,7 +169,7 @@ def _break(targets: list[tuple[str, float]]) -> None:
 
 
 def _mend() -> None:
-    from gcnprune import runner
+    from gcnprune.experiments import runner
 
     runner.compute_run = getattr(runner, "_real_compute_run", runner.compute_run)
 
@@ -209,7 +213,7 @@ def test_a_failing_run_is_reported_and_the_others_finish_then_the_rerun_resumes(
 
 def _die_at_first_run() -> None:
     """On a worker: the first run this worker process starts kills it (the restarted process runs normally)."""
-    from gcnprune import runner
+    from gcnprune.experiments import runner
 
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -267,7 +271,8 @@ def test_book_notebooks_use_the_scheduler_the_runner_names(client, monkeypatch):
 
 
 def test_nothing_imports_dask_unless_asked():
-    code = ("import sys, gcnprune.cli, gcnprune.book, gcnprune.chapters, gcnprune.experiments, gcnprune.executors; "
+    code = ("import sys, gcnprune.cli, gcnprune.book.build, gcnprune.book.chapters, gcnprune.experiments, "
+            "gcnprune.experiments.executors; "
             "assert not {'dask', 'distributed', 'dask_jobqueue'} & set(sys.modules), sorted(sys.modules)")  # fmt: skip
     subprocess.run(
         [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -295,7 +300,7 @@ def test_grid_refuses_bad_cluster_options(capsys, tmp_path, args, problem):
 
 
 def test_slurm_without_sbatch_is_refused(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("gcnprune.clusters.shutil.which", lambda name: None)
+    monkeypatch.setattr("gcnprune.experiments.executors.clusters.shutil.which", lambda name: None)
     code = cli.main(
         ["grid", "--profile", "smoke", "--folds", "1", "--results", str(tmp_path / "r"), "--cluster", "slurm"]
     )
@@ -339,7 +344,8 @@ def test_slurm_settings_become_the_job_script():
 
 @pytest.mark.dask
 def test_local_cluster_workers_start_without_dasks_malloc_trim_threshold():
-    """Dask's default MALLOC_TRIM_THRESHOLD_ made training 1.47x slower (see gcnprune.clusters.KEEP_MALLOC)."""
+    """Dask's default MALLOC_TRIM_THRESHOLD_ made training 1.47x slower (see
+    gcnprune.experiments.executors.clusters.KEEP_MALLOC)."""
     import dask
 
     assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_") is not None  # Dask's default
@@ -355,7 +361,7 @@ def test_local_cluster_workers_start_without_dasks_malloc_trim_threshold():
 @pytest.mark.dask
 @pytest.mark.book
 def test_book_runner_sends_the_notebooks_runs_to_the_scheduler(client, repo_root, tmp_path, capsys):
-    from gcnprune import book
+    from gcnprune.book import build as book
 
     book_dir, results = tmp_path / "book", tmp_path / "results"
     shutil.copytree(repo_root / "book", book_dir, ignore=shutil.ignore_patterns("_build", "notebooks", ".*"))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from fpha_fixture import write_fpha
 
+from gcnprune.book.report.datasets import NO_DATA, describe
 from gcnprune.data import (
     DatasetNotFoundError,
     SkeletonDataset,
@@ -16,13 +17,12 @@ from gcnprune.data import (
     data_folder,
     dataset_info,
     load_fpha,
-    load_sbu,  # fmt: skip
+    load_sbu,
     make_synthetic,
 )
 from gcnprune.data.fpha import SPLIT_FILE, read_split
-from gcnprune.data.stats import NO_DATA, describe
 from gcnprune.errors import UserError
-from gcnprune.profiles import PROFILES
+from gcnprune.experiments.profiles import PROFILES
 
 
 def test_sbu_facts_equal_the_loaded_fixture(small_sbu):

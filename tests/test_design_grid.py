@@ -8,11 +8,18 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from gcnprune.book.chapters.design import (
+    DESIGN_POINTS,
+    DesignPoint,
+    design_grid,
+    design_profile,
+    design_summary,
+    grid_runs,
+)
+from gcnprune.book.chapters.grids import CHAPTERS, ORDER, TEACHING, TUTORIAL_RATES, chapter_grids
 from gcnprune.data import dataset_info
-from gcnprune.design_grid import DESIGN_POINTS, DesignPoint, design_grid, design_profile, design_summary, grid_runs
 from gcnprune.experiments import make_config
-from gcnprune.grids import CHAPTERS, ORDER, TEACHING, TUTORIAL_RATES, chapter_grids
-from gcnprune.profiles import get_profile
+from gcnprune.experiments.profiles import get_profile
 
 
 def test_the_profiles_point_is_the_profiles_dense_run():
@@ -79,7 +86,7 @@ def test_design_summary_groups_runs_by_point_with_their_costs():
 
 
 def test_the_size_figure_draws_every_design_and_every_pruned_rate():
-    from gcnprune.plots import accuracy_vs_size
+    from gcnprune.book.plots import accuracy_vs_size
 
     design = pd.DataFrame({"parameters": [1000, 250], "accuracy": [80.0, 75.0], "std": [1.0, float("nan")]},
                           index=["as the profile", "hidden units ÷ 4"])  # fmt: skip

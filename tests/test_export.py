@@ -18,12 +18,12 @@ from smoke_runs import smoke
 from test_methods_topological import CHANNELS, FEATURES, HEADS, full, tiny
 
 from gcnprune.cli import main
-from gcnprune.compact import CompactGCN, load_compact
+from gcnprune.deploy.compact import CompactGCN, load_compact
+from gcnprune.deploy.export import check_logits, compact_model, export_run, removed_units, run_config, structure_summary
+from gcnprune.deploy.tensor_file import from_csr, index_dtype, pack_matrix, read_tensors, to_csr, write_tensors
 from gcnprune.errors import UserError
 from gcnprune.experiments import load_run, run
-from gcnprune.export import check_logits, compact_model, export_run, removed_units, run_config, structure_summary
 from gcnprune.masks import Mask, set_mask
-from gcnprune.tensor_file import from_csr, index_dtype, pack_matrix, read_tensors, to_csr, write_tensors
 from gcnprune.unit_graph import consistent, layer_shapes
 
 TOLERANCE = 1e-5
@@ -253,13 +253,14 @@ def test_compact_file_loads_in_a_fresh_process_without_the_training_code(exporte
         torch.save({"x": signals, "logits": export.model(signals)}, tmp_path / "expected.pt")
     code = (
         "import sys, torch\n"
-        "from gcnprune.compact import load_compact\n"
+        "from gcnprune.deploy.compact import load_compact\n"
         f"model = load_compact({str(export.path)!r})\n"
         f"expected = torch.load({str(tmp_path / 'expected.pt')!r})\n"
         "with torch.no_grad():\n"
         f"    torch.testing.assert_close(model(expected['x']), expected['logits'], atol={TOLERANCE}, rtol=0)\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('gcnprune'))\n"
-        "assert loaded == ['gcnprune', 'gcnprune.compact', 'gcnprune.tensor_file'], loaded\n"
+        "assert loaded == ['gcnprune', 'gcnprune.deploy', "
+        "'gcnprune.deploy.compact', 'gcnprune.deploy.tensor_file'], loaded\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gcnprune.fidelity import cut_drift, drift_summary, extreme, format_extreme, soft_mask_fidelity
-from gcnprune.tables import cut_drift_table, soft_mask_table
+from gcnprune.book.report.fidelity import cut_drift, drift_summary, extreme, format_extreme, soft_mask_fidelity
+from gcnprune.book.report.tables import cut_drift_table, soft_mask_table
 
 
 def soft_runs() -> pd.DataFrame:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from gcnprune.bench import gcn_macs
+from gcnprune.book.report.layer_costs import PRODUCTS, kept_units, layer_costs, pruning_patterns
+from gcnprune.deploy.bench import gcn_macs
 from gcnprune.graphs import normalised_adjacency
-from gcnprune.layer_costs import PRODUCTS, kept_units, layer_costs, pruning_patterns
 from gcnprune.masks import latent_weights, magnitude_mask
 from gcnprune.model import GCN, ModelConfig
 

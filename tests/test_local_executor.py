@@ -1,7 +1,8 @@
-"""The local executor (``gcnprune.executors.LocalExecutor``): with ``jobs`` processes it gives the one-process
+"""The local executor (``gcnprune.experiments.executors.local.LocalExecutor``): with ``jobs`` processes it gives the
+one-process
 loop's cache bit for bit, starts a run only once its parent is cached (and as soon as it is), never runs
 more than ``jobs`` at once, stops at a failing run with its error; and the book trains the runs of the
-chapters it executes before their notebooks (``gcnprune.book.training``)."""
+chapters it executes before their notebooks (``gcnprune.book.build.training``)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from pathlib import Path
 import pytest
 from cache_compare import assert_same_cache
 
-from gcnprune import executors
-from gcnprune.book.parameters import read_notebook
-from gcnprune.book.training import notebook_configs, train_chapters
-from gcnprune.cache import load_run
-from gcnprune.chapters import chapter_configs
-from gcnprune.executors import LocalExecutor, schedule
-from gcnprune.grid import Grid, run_grid
-from gcnprune.runner import lineage_stages
+from gcnprune.book.build.parameters import read_notebook
+from gcnprune.book.build.training import notebook_configs, train_chapters
+from gcnprune.book.chapters.runs import chapter_configs
+from gcnprune.experiments.cache import load_run
+from gcnprune.experiments.executors import local as executors
+from gcnprune.experiments.executors.base import schedule
+from gcnprune.experiments.executors.local import LocalExecutor
+from gcnprune.experiments.grid import Grid, lineage_stages, run_grid
 
 GRID = Grid("synthetic", "smoke", ["dense", "magnitude", "multi_rate"], [0.5, 0.9], [0, 1])
 
@@ -62,7 +63,8 @@ def timeline(tmp_path, monkeypatch) -> Path:
 
 
 def _stages(configs):
-    """The stages run_configs hands an executor when nothing is cached (:func:`~gcnprune.runner.lineage_stages`)."""
+    """The stages run_configs hands an executor when nothing is cached
+    (:func:`~gcnprune.experiments.grid.lineage_stages`)."""
     return [stage for stage in lineage_stages(configs) if stage]
 
 

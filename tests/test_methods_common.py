@@ -36,7 +36,7 @@ def test_registry_holds_every_method_family():
     assert all(cls.name == name for name, cls in METHODS.items())
 
 
-# --- exact rates through experiments.run ----------------------------------------------------------
+# --- exact rates through experiments.runner ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("method,rate", RATE_CASES)

@@ -18,13 +18,13 @@ from gcnprune.masks import kept_count, latent_weights, parametrizations, soft_ma
 from gcnprune.methods import get_method
 from gcnprune.methods.annealing import Annealing, GradualRate
 from gcnprune.methods.budget import ExactBudget, offset_bracket, solve_offset, threshold_masks
-from gcnprune.methods.phase_field import (
+from gcnprune.methods.phase_field import (  # fmt: skip
     HISTOGRAM_AT,
     HISTOGRAM_BINS,
     BudgetConstrained,
     ThresholdMask,
     mask_statistics,
-)  # fmt: skip
+)
 from gcnprune.methods.regularizers import POTENTIALS, double_well, entropy, l1, none
 from gcnprune.train import cross_entropy
 

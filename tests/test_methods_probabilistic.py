@@ -12,7 +12,7 @@ import torch
 from gcnprune.experiments import make_config, run
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import get_mask, kept_count, latent_weights, parametrizations
-from gcnprune.methods.priors import (
+from gcnprune.methods.priors import (  # fmt: skip
     FAMILIES,
     Prior,
     alignment_divergence,
@@ -20,8 +20,8 @@ from gcnprune.methods.priors import (
     kl_to_prior,
     magnitude_targets,
     quantile_distance,
-)  # fmt: skip
-from gcnprune.methods.probabilistic import (
+)
+from gcnprune.methods.probabilistic import (  # fmt: skip
     HISTOGRAM_BINS,
     BandStopMask,
     ProbabilisticConfig,
@@ -30,7 +30,7 @@ from gcnprune.methods.probabilistic import (
     priors_of,
     set_bands,
     standardised_histogram,
-)  # fmt: skip
+)
 from gcnprune.model import GCN, ModelConfig
 
 RATES = (0.1, 0.5, 0.9, 0.98)

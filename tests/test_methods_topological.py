@@ -18,7 +18,7 @@ from gcnprune.methods import get_method
 from gcnprune.methods.topological import ConsistentThresholdMask, consistent_soft_masks
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN, ModelConfig
-from gcnprune.unit_graph import (
+from gcnprune.unit_graph import (  # fmt: skip
     consistent,
     consistent_magnitude_mask,
     dangling_fraction,
@@ -26,7 +26,7 @@ from gcnprune.unit_graph import (
     layer_shapes,
     smooth_step,
     unit_states,
-)  # fmt: skip
+)
 
 JOINTS, FEATURES, CLASSES = 3, 3, 2
 HEADS, CHANNELS, GRAPH, HIDDEN = 2, 2, 2, 3

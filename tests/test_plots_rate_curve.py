@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gcnprune.plots import rate_curve
+from gcnprune.book.plots import rate_curve
 
 
 def test_rate_curve_band_and_legend_count_models():

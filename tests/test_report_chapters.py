@@ -1,4 +1,4 @@
-"""gcnprune.report's chapter modules: facts and tables from hand-made summaries and runs."""
+"""gcnprune.book.report's chapter modules: facts and tables from hand-made summaries and runs."""
 
 from types import SimpleNamespace
 
@@ -7,18 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from gcnprune.report import (
-    build,
-    magnitude,
-    multi_rate,
-    phase_field,
-    probabilistic,
-    results,
-    topological,
-)
-from gcnprune.report.build import MP, MP_LAYER
-from gcnprune.run_config import RunConfig
-from gcnprune.tables import results_table
+from gcnprune.book.report import facts as build
+from gcnprune.book.report import magnitude, multi_rate, phase_field, probabilistic, results, topological
+from gcnprune.book.report.facts import MP, MP_LAYER
+from gcnprune.book.report.tables import results_table
+from gcnprune.experiments.config import RunConfig
 
 
 def summary(rows, columns=("method", "rate", "mean", "std", "dangling_fraction")):

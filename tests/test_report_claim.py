@@ -1,18 +1,11 @@
-"""gcnprune.report.build and .claim: the facts every method chapter states about its build and its claim."""
+"""gcnprune.book.report.facts and .claim: the facts every method chapter states about its build and its claim."""
 
 from types import SimpleNamespace
 
 import pandas as pd
 
-from gcnprune.report.build import (
-    MP,
-    MP_LAYER,
-    build_facts,
-    high_rates,
-    method_rates,
-    pruned_rates,
-)
-from gcnprune.report.claim import claim_against_mp, claim_facts
+from gcnprune.book.report.claims import claim_against_mp, claim_facts
+from gcnprune.book.report.facts import MP, MP_LAYER, build_facts, high_rates, method_rates, pruned_rates
 
 
 def summary(rows):

@@ -1,8 +1,8 @@
-"""gcnprune.report.format: how the book words accuracies, differences, rates and what a build did not measure."""
+"""gcnprune.book.report.format: how the book words accuracies, differences, rates and what a build did not measure."""
 
 import pandas as pd
 
-from gcnprune.report.format import (
+from gcnprune.book.report.format import (
     NOT_COMPARABLE,
     NOT_RUN,
     accuracy_text,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gcnprune.profiles import get_profile
-from gcnprune.report.lightweight import cost_facts, design_facts, pattern_facts
+from gcnprune.book.report.lightweight import cost_facts, design_facts, pattern_facts
+from gcnprune.experiments.profiles import get_profile
 
 
 def test_cost_facts_name_the_heaviest_layers():

@@ -1,11 +1,12 @@
-"""gcnprune.report.provenance and .datasets: the reproducibility and datasets pages' tables and sentences."""
+"""gcnprune.book.report.reproducibility and .datasets: the reproducibility and datasets pages' tables and sentences."""
 
 import json
 
 import pytest
 
+from gcnprune.book.report import datasets
+from gcnprune.book.report import reproducibility as provenance
 from gcnprune.data import dataset_info
-from gcnprune.report import datasets, provenance
 
 NOTEBOOK = {
     "source": "notebooks/a.md",

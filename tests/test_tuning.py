@@ -1,4 +1,4 @@
-"""The tuning record (``gcnprune.tuning``): validation runs only, on the record's seed and folds, one per
+"""The tuning record (``gcnprune.book.chapters.tuning``): validation runs only, on the record's seed and folds, one per
 fold for every valid candidate and rate; its table summarises the runs it finds and marks the others."""
 
 from __future__ import annotations
@@ -7,10 +7,7 @@ import pandas as pd
 import pytest
 from cache_fixture import write_runs
 
-from gcnprune.methods import get_method
-from gcnprune.repo import DEFAULT_RESULTS
-from gcnprune.runner import cached_runs
-from gcnprune.tuning import (
+from gcnprune.book.chapters.tuning import (
     CANDIDATES,
     DENSE_CANDIDATES,
     TUNING_FOLDS,
@@ -22,6 +19,9 @@ from gcnprune.tuning import (
     tuning_configs,
     tuning_table,
 )
+from gcnprune.experiments.grid import cached_runs
+from gcnprune.experiments.repo import DEFAULT_RESULTS
+from gcnprune.methods import get_method
 
 
 @pytest.mark.parametrize("method", list(CANDIDATES))

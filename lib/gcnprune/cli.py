@@ -1,5 +1,5 @@
 """Command line: ``gcnprune grid`` runs a grid of runs (cached; locally or on a Dask cluster,
-:mod:`gcnprune.executors`) and prints the accuracy table;
+:mod:`gcnprune.experiments.executors.base`) and prints the accuracy table;
 ``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches,
 damaged run folders, and temporary folders that interrupted runs left; ``gcnprune export`` writes a run's
 compact model (:mod:`.export`); ``gcnprune bench`` measures runs' networks side by side (:mod:`.bench`).
@@ -20,16 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import option_values as options
-from .cache import audit_cache, check_results
-from .clusters import CLUSTER_HELP, parse_cluster
 from .errors import UserError
-from .executors import RunsFailed, grid_executor, require_dask
-from .grid import Grid, run_grid
+from .experiments import options as options
+from .experiments.cache import audit_cache, check_results
+from .experiments.executors import grid_executor
+from .experiments.executors.base import RunsFailed, require_dask
+from .experiments.executors.clusters import CLUSTER_HELP, parse_cluster
+from .experiments.grid import Grid, accuracy_table, run_grid, summarise
+from .experiments.profiles import PROFILES, default_profile
+from .experiments.repo import DEFAULT_RESULTS
 from .methods import grid_methods
-from .profiles import PROFILES, default_profile
-from .repo import DEFAULT_RESULTS
-from .tables import accuracy_table, summarise
 
 DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
 
@@ -119,7 +119,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """``gcnprune export``: recompute a cached run's model, write its compact model, print what it removed."""
-    from .export import export_run, structure_summary
+    from .deploy.export import export_run, structure_summary
 
     check_results(args.results, writing=False)
     out = Path(args.out or f"{args.run}.compact.safetensors")
@@ -138,7 +138,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     """``gcnprune bench``: measure the runs' masked and compact networks beside their dense ones."""
-    from .bench import bench_record, bench_runs, format_table, machine
+    from .deploy.bench import bench_record, bench_runs, format_table, machine
 
     check_results(args.results, writing=False)
     if args.repeats < 1 or args.warmup < 0:

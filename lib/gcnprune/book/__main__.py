@@ -1,7 +1,7 @@
-"""``python -m gcnprune.book``: the book's runner (:func:`gcnprune.book.cli.main`)."""
+"""``python -m gcnprune.book``: the book's runner (:func:`gcnprune.book.build.cli.main`)."""
 
 import sys
 
-from .cli import main
+from .build.cli import main
 
 sys.exit(main())

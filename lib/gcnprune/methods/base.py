@@ -33,7 +33,7 @@ class PruningMethod(ABC):
     mixes runs of older code with current ones. A run starts from the trained weights of its parent run,
     declared as data: the run of method ``parent_method`` (None: trained from scratch) at rate 0 on the
     same data, fold and seed, with this run's hyperparameters if ``parent_shares_config``, else the
-    parent's defaults (:meth:`gcnprune.run_config.RunConfig.parent` builds it). ``keeps_weights``
+    parent's defaults (:meth:`gcnprune.experiments.config.RunConfig.parent` builds it). ``keeps_weights``
     methods store their trained model for runs that start from it; a ``rate_zero_only`` method runs at
     rate 0 alone (it prunes nothing, or trains for every rate at once); an ``internal`` method only
     trains another method's parent run (it is not offered as a grid's method).

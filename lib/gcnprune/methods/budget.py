@@ -36,7 +36,7 @@ class BudgetConfig:
     """The options of budget-constrained threshold masks that PFM and TC share (each adds its own): λ =
     ``budget_weight``, the weight of the budget term on the masks without offset; one threshold per
     ``network`` or per ``layer`` (the budget then holds per layer too; the network's, better on SBU's
-    validation splits for both methods, is the default: :mod:`gcnprune.tuning`); the temperature rises
+    validation splits for both methods, is the default: :mod:`gcnprune.book.chapters.tuning`); the temperature rises
     geometrically from ``temperature_start`` to ``temperature_end``; the scheduled rate reaches the target
     at progress p₀ = ``rate_ramp``."""
 

@@ -5,7 +5,8 @@ thresholds τ_l and s_l the mean |Ŵ_l| at the start (so the temperature T has n
 threshold τ and scale s serve the whole network (``threshold = "network"``), so the budget is spent where
 the weights are largest, as global magnitude pruning spends it; ``"layer"`` gives every layer its own
 threshold and budget. (Under the penalty-only budget a network-wide threshold emptied the attention layers;
-with the exact budget it is the better one on SBU's validation splits, for TC too: :mod:`gcnprune.tuning`.)
+with the exact budget it is the better one on SBU's validation splits, for TC too:
+:mod:`gcnprune.book.chapters.tuning`.)
 The masks are
 
     m = σ(T (z + δ)),   m⁰ = σ(T z),

@@ -32,14 +32,14 @@ from ..train import Trainer, cross_entropy
 from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fraction, layer_shapes, smooth_step
 from .base import PruningMethod, register
 from .budget import BudgetConfig, flat
-from .phase_field import (
+from .phase_field import (  # fmt: skip
     ThresholdMask,
     attach_thresholds,
     create_budget,
     margins,
     mask_statistics,
     raw_margins,
-)  # fmt: skip
+)
 
 
 class ConsistentThresholdMask(ThresholdMask):

@@ -1,0 +1,31 @@
+"""Open every page of a built book in headless Chromium and report what a reader would trip over.
+
+``check_book(html_dir, screenshots_dir)`` returns the problems it finds, and saves one screenshot per page
+(``screenshots_dir/<page path>.png``) for a person to look at. A problem is one of:
+
+* ``console error``: anything the page logs at error level: ``console.error``, an uncaught exception (a
+  syntax error included) or a resource that fails to load;
+* ``raw TeX``: a formula that MathJax left as TeX (a ``.math`` element with no ``mjx-container``) or
+  typeset as an error (``mjx-merror``);
+* ``broken link`` / ``broken anchor``: a local ``href``/``src`` whose file, or whose ``#anchor`` in an HTML
+  page, does not exist (read from the HTML itself; http(s), mailto and data URLs are not followed);
+* ``missing image``: an ``<img>`` whose file does not exist, or that the browser could not load (a file
+  that is not an image).
+
+The browser is driven over the DevTools protocol on a pipe (:mod:`~gcnprune.book.browser_check.devtools`).
+
+Command line: ``python -m gcnprune.book.browser_check book/_build/html`` prints one line per problem and exits 1
+if there is any (2 if Chromium is not installed).
+"""
+
+from .browser import CHROMIUM_NAMES, INSTALL_HINT, browser_problems, console_error, find_chromium
+from .check import check_book
+from .cli import main
+from .devtools import BrowserError, DevTools
+from .links import link_problems
+from .pages import Problem, book_pages
+
+__all__ = [
+    "CHROMIUM_NAMES", "INSTALL_HINT", "BrowserError", "DevTools", "Problem", "book_pages", "browser_problems",
+    "check_book", "console_error", "find_chromium", "link_problems", "main",
+]  # fmt: skip

@@ -1,0 +1,74 @@
+"""The runner's command line: ``python -m gcnprune.book`` (see ``--help``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gcnprune.errors import UserError
+from gcnprune.experiments.repo import DEFAULT_RESULTS
+
+from .errors import BookError
+from .make import BOOK_DATASET, make_book
+from .toc import BOOK_DIR, NOTEBOOKS_DIR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from gcnprune.experiments.executors.clusters import scheduler_environment
+    from gcnprune.experiments.profiles import DEFAULT_PROFILES, PROFILES
+
+    parser = argparse.ArgumentParser(
+        prog="python -m gcnprune.book",
+        description="Execute the book's notebooks with papermill and build the Jupyter Book strictly.",
+    )
+    parser.add_argument("--dataset", default=BOOK_DATASET, help=f"synthetic, sbu or fpha (default: {BOOK_DATASET})")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="the dataset's folder (default: $GCNPRUNE_DATA/<name>, else "
+        "data/<name>; without one, the runs are read from the cache only and nothing trains)",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        choices=sorted(PROFILES),
+        help="training budget (default: " + ", ".join(f"{p} for {d}" for d, p in DEFAULT_PROFILES.items()) + ")",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="parallel training runs (default: 2)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="train on this Dask scheduler's workers")
+    parser.add_argument(
+        "--cluster",
+        default=None,
+        metavar="SPEC",
+        help="train on a Dask cluster started for the build: "
+        "local:N or slurm[:KEY=VALUE,...], as gcnprune grid --cluster",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NOTEBOOK",
+        help="execute only this notebook (repeatable); the others keep their last execution",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a notebook parameter (VALUE in JSON; repeatable); NOTEBOOK:NAME=VALUE targets one notebook",
+    )
+    parser.add_argument("--results", default=str(DEFAULT_RESULTS), help="the run cache (default: results/)")
+    parser.add_argument("--no-build", action="store_true", help="execute the notebooks but do not build the HTML")
+    parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR), help="the notebook sources (default: notebooks/)")
+    parser.add_argument(
+        "--book", default=str(BOOK_DIR), help="the book's folder, with _config.yml and _toc.yml (default: book/)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        with scheduler_environment(args.scheduler, args.cluster):  # sets $GCNPRUNE_SCHEDULER for the notebooks
+            make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,
+                      not args.no_build, args.notebooks, args.book)  # fmt: skip
+    except (BookError, UserError) as error:  # a failing notebook's message holds its traceback on purpose
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,104 @@
+"""The compact SBU models committed under ``models/sbu/`` and the benchmark that measured them.
+
+``scripts/bench_models.py`` exports the dense run and MP, PMP and TC at 0.9, 0.98 and 0.99 on SBU's
+first fold (:data:`gcnprune.book.chapters.grids.BENCH_METHODS`) to ``models/sbu/<run>.safetensors`` and writes
+``models/sbu/bench.json`` (:func:`gcnprune.deploy.bench.bench_record`). The book's "what pruning buys" chapter
+reads these files only: it neither trains nor needs the data, except to classify real sequences.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from gcnprune.data import dataset_info
+from gcnprune.deploy.compact import CompactGCN, load_compact
+from gcnprune.errors import UserError
+from gcnprune.experiments.repo import DEFAULT_RESULTS, REPO_ROOT
+
+MODELS_DIR = REPO_ROOT / "models" / "sbu"
+BENCH_FILE = "bench.json"
+
+
+def read_bench(folder: str | os.PathLike[str] = MODELS_DIR) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The benchmark's rows (one per run and format, as :func:`gcnprune.deploy.bench.bench_runs` made them) and
+    its record of the machine and timing settings; a missing file is a UserError naming the command."""
+    path = Path(folder) / BENCH_FILE
+    if not path.is_file():
+        raise UserError(f"no benchmark at {path}; `python scripts/bench_models.py --data <SBU folder>` measures it")
+    record = json.loads(path.read_text())
+    return pd.DataFrame(record["runs"]), {k: v for k, v in record.items() if k != "runs"}
+
+
+def model_path(run: str, folder: str | os.PathLike[str] = MODELS_DIR) -> Path:
+    """The committed compact model of ``run``; a run without one is a UserError listing those there are."""
+    path = Path(folder) / f"{run}.safetensors"
+    if not path.is_file():
+        there = sorted(p.stem for p in Path(folder).glob("*.safetensors"))
+        raise UserError(f"no compact model of run {run} in {folder}; there are: {', '.join(there) or 'none'}")
+    return path
+
+
+def load_model(run: str, folder: str | os.PathLike[str] = MODELS_DIR) -> CompactGCN:
+    """The committed compact model of ``run`` (torch alone: :func:`gcnprune.deploy.compact.load_compact`)."""
+    return load_compact(model_path(run, folder))
+
+
+def unit_table(bench: pd.DataFrame, folder: str | os.PathLike[str] = MODELS_DIR) -> pd.DataFrame:
+    """Kept / dense units of every kind (heads, channels, hidden units…) in each benchmarked compact
+    model, one column per run, labelled by method and rate."""
+    from gcnprune.deploy.export import structure_summary
+
+    rows = bench[bench["format"].isin(["compact"])].drop_duplicates("run")
+    columns = {}
+    for row in rows.itertuples():
+        summary = structure_summary(load_model(row.run, folder))
+        name = "dense" if row.method == "dense" else f"{row.method} {row.rate:g}"
+        columns[name] = {kind: f"{kept:,} / {dense:,}" for kind, (dense, kept) in summary.items()}
+    return pd.DataFrame(columns)
+
+
+def test_sequences(
+    model: CompactGCN, data_root: str | os.PathLike[str] | None, results: str | os.PathLike[str] | None = None
+) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
+    """The node signals, labels and class names of the test sequences of the run ``model`` came from
+    (its fold of SBU, as its training saw them): the data's folder is needed, the weights are not."""
+    from gcnprune.deploy.export import run_config
+    from gcnprune.experiments.runner import _prepare
+
+    config = run_config(model.source["run"], results or DEFAULT_RESULTS)
+    _, trainer = _prepare(config, str(data_root) if data_root is not None else None, False)
+    return trainer.signals(trainer.test_x), trainer.test_y, tuple(dataset_info(config.dataset).class_names)
+
+
+def _range(values: pd.Series, digits: int = 1, unit: str = "×") -> str:
+    """``1.5×`` or ``1.5–2.0×``: the span of ``values``."""
+    low, high = round(float(values.min()), digits), round(float(values.max()), digits)
+    return f"{low:.{digits}f}{unit}" if low == high else f"{low:.{digits}f}–{high:.{digits}f}{unit}"
+
+
+def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99) -> dict[str, str]:
+    """The numbers the chapter's prose cites, as text keyed for ``glue``: the machine, and at ``rate``
+    the compact models' size and speed ratios to dense, their physical limit, and the masked networks'."""
+    compact = bench[(bench["format"] == "compact") & (bench["rate"] == rate)]
+    masked = bench[bench["format"] == "masked"]
+    best = compact.loc[compact["latency_64_ratio"].idxmax()] if len(compact) else None
+    machine = record["machine"]
+    return {
+        "pb_machine": f"{machine['processor']}, one thread, torch {machine['torch']}, load average "
+                      f"{machine['load_average'][0]:.2f}; medians of {record['repeats']} calls",
+        "pb_rate": f"{rate:g}",
+        "pb_bytes": _range(compact["bytes_ratio"]) if len(compact) else "(not measured)",
+        "pb_b64": _range(compact["latency_64_ratio"], 2) if len(compact) else "(not measured)",
+        "pb_b1": _range(compact["latency_1_ratio"], 2) if len(compact) else "(not measured)",
+        "pb_limit": _range(compact["macs_limit_ratio"]) if len(compact) else "(not measured)",
+        "pb_macs": _range(compact["macs_ratio"]) if len(compact) else "(not measured)",
+        "pb_best": "(not measured)" if best is None else f"{best['method']} ({best['latency_64_ratio']:.2f}×)",
+        "pb_masked_b64": _range(masked["latency_64_ratio"], 2) if len(masked) else "(not measured)",
+        "pb_masked_b1": _range(masked["latency_1_ratio"], 2) if len(masked) else "(not measured)",
+    }  # fmt: skip

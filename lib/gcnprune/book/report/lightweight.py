@@ -1,0 +1,63 @@
+"""The lightweight-design chapter's facts: where the parameters and multiply-adds sit, what global and
+per-layer MP leave of the hidden layer, and how the smallest design compares with pruning."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gcnprune.experiments.profiles import get_profile
+
+
+def cost_facts(costs: pd.DataFrame) -> dict[str, str]:
+    """Totals, and the layers holding most parameters and most multiply-adds
+    (:func:`gcnprune.book.report.layer_costs.layer_costs`)."""
+    top_p, top_m = costs["parameters"].idxmax(), costs["multiply-adds"].idxmax()
+    where = (
+        ": parameters and computation sit in different places, because a projection's weights are applied once "
+        "per joint while the hidden layer's are applied once per sequence"
+        if top_p != top_m
+        else ", the same layer"
+    )
+    return {
+        "lw_params": f"{costs['parameters'].sum():,}",
+        "lw_macs": f"{costs['multiply-adds'].sum():,}",
+        "lw_top_params": f"{top_p} ({costs.loc[top_p, 'parameters (%)']:.0f} %)",
+        "lw_top_macs": f"{top_m} ({costs.loc[top_m, 'multiply-adds (%)']:.0f} %)",
+        "lw_where": where,
+        "lw_prunable_macs": f"{costs.loc[costs['prunable'], 'multiply-adds (%)'].sum():.0f} %",
+    }
+
+
+def pattern_facts(patterns: pd.DataFrame, rate: float) -> dict[str, str]:
+    """The hidden layer's output units left by global and per-layer MP at ``rate``
+    (:func:`gcnprune.book.report.layer_costs.pruning_patterns`)."""
+    total = patterns.loc["hidden", ("", "output units")]
+    facts = {"lw_rate": f"{rate:g}"}
+    for scope in ("global", "layer"):
+        facts[f"lw_{scope}_hidden"] = f"{patterns.loc['hidden', (f'MP, {scope}', 'output units left')]} of {total}"
+    return facts
+
+
+def design_facts(summary: pd.DataFrame, pruned: pd.DataFrame, design_profile: str, points: int, folds: int,
+                 mp_rates: tuple[float, ...]) -> dict[str, str]:  # fmt: skip
+    """The design grid's facts: its size, and its smallest design against MP at the highest rate
+    (``summary``: :func:`gcnprune.book.chapters.design.design_summary`; ``pruned``: MP's runs)."""
+    small = summary.loc[summary["parameters"].idxmin()]
+    top = pruned[pruned["rate"] == max(mp_rates)]
+    delta = round(float(small["Δ accuracy (points)"]), 1)
+    side = f"{abs(delta):.1f} points {'above' if delta > 0 else 'below'}" if delta else "level with"
+    return {
+        "lw_folds": str(folds),
+        "lw_profile": design_profile,
+        "lw_quick_epochs": str(get_profile("quick").train.epochs),
+        "lw_paper_epochs": str(get_profile("paper").train.epochs),
+        "lw_points": str(points),
+        "lw_small": str(small.name),
+        "lw_mp_rates": ", ".join(f"{r:g}" for r in mp_rates),
+        "lw_small_ratio": f"{1 / small['relative size']:.1f}",
+        "lw_small_delta": side,
+        "lw_mp_size": f"{top['params_nonzero'].mean():,.0f}",
+        "lw_mp_acc": f"{100 * top['accuracy'].mean():.1f} %",
+        "lw_small_size": f"{int(small['parameters']):,}",
+        "lw_small_acc": f"{small['accuracy']:.1f} %",
+    }

@@ -1,0 +1,80 @@
+"""The phase-field chapter's facts: PFM's hyperparameters, its claims against magnitude pruning and the staple
+regularisers, its mask histograms and how closely its evaluated network matches its soft masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..chapters.runs import ChapterRuns
+from .claims import SHOWN_RATE, accuracy_cell, claim_check, claim_facts, verdict
+from .facts import build_facts, method_config, method_rates, pruned_rates
+from .fidelity import method_rows, soft_mask_fidelity
+from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
+from .soft_masks import soft_mask_facts
+
+PFM = "phase_field"
+STAPLES = ["budget", "budget_l1", "budget_entropy"]  # the same training with a staple regulariser instead
+HISTOGRAM_RATE = 0.95  # the rate of the mask histograms, where PFM and the budget baseline both ran it
+RATE_SERIES = [(PFM, "achieved_rate", "phase_field: evaluated network"), (PFM, "soft_rate", "phase_field: soft mask"),
+               ("budget", "soft_rate", "budget: soft mask"), ("budget_l1", "soft_rate", "budget_l1: soft mask"),
+               ("budget_entropy", "soft_rate", "budget_entropy: soft mask")]  # fmt: skip
+
+
+def staple_check(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~gcnprune.book.report.claims.claim_check` of PFM against the staple regularisers at every pruning rate."""
+    return claim_check(summary, PFM, STAPLES, pruned_rates(summary))
+
+
+def histogram_rate(runs: pd.DataFrame) -> float | None:
+    """:data:`HISTOGRAM_RATE` where PFM and the budget baseline both ran it, else the highest rate they share;
+    None when they share none."""
+    if {PFM, "budget"} <= set(runs[runs["rate"] == HISTOGRAM_RATE]["method"]):
+        return HISTOGRAM_RATE
+    common = set(runs[runs["method"] == PFM]["rate"]) & set(runs[runs["method"] == "budget"]["rate"])
+    return max(common) if common else None
+
+
+def summed_histograms(runs: pd.DataFrame, rate: float | None) -> dict[str, dict[float, np.ndarray]]:
+    """PFM's and the budget baseline's soft-mask histograms at ``rate``, summed over their runs, per point of
+    training."""
+    histograms = {}
+    for method in (PFM, "budget"):
+        rows = runs[(runs["method"] == method) & (runs["rate"] == rate)]
+        if len(rows):
+            points = rows["mask_histograms"].iloc[0]
+            histograms[method] = {at: np.sum([h[at] for h in rows["mask_histograms"]], axis=0) for at in points}
+    return histograms
+
+
+def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: str) -> dict[str, str]:
+    """Every value the chapter glues."""
+    from gcnprune.methods.phase_field import HISTOGRAM_AT
+
+    runs, config = chapter.runs, method_config(chapter, PFM)
+    staples = staple_check(summary)
+    own, budget = accuracy_cell(summary, PFM, SHOWN_RATE), accuracy_cell(summary, "budget", SHOWN_RATE)
+    fidelity = soft_mask_fidelity(runs, [PFM, *STAPLES])
+    shown = histogram_rate(runs)
+    return {
+        **build_facts("pf", chapter, dataset),
+        **claim_facts("pf", summary, PFM, profile, chapter.folds, chapter.seeds),
+        "pf_rates": rate_list(method_rates(runs, [PFM]), ""),
+        "pf_staple_rates": rate_list(method_rates(runs, STAPLES), "no rate"),
+        "pf_lambda": f"{config['budget_weight']:g}",
+        "pf_mu": f"{config['potential_weight']:g}",
+        "pf_t0": f"{config['temperature_start']:g}",
+        "pf_t1": f"{config['temperature_end']:g}",
+        "pf_scope": config["threshold"],
+        "pf_ramp": f"{config['rate_ramp']:g}",
+        "pf_staples_above": f"{int((staples['diff'] > 0).sum()) if len(staples) else 0} of {len(staples)}",
+        "pf_staples_verdict": verdict(staples),
+        "pf_staples_spread": spread_note(profile, chapter.folds, chapter.seeds, extra_for="PFM"),
+        "pf_98_budget": accuracy_text(budget),
+        "pf_diff_98_budget": difference(own, budget),
+        "pf_hist_rate": f"{shown:g}" if shown is not None else "(none)",
+        "pf_hist_points": ", ".join(f"{100 * a:g} %" for a in HISTOGRAM_AT),
+        **soft_mask_facts("pf", method_rows(fidelity, PFM)),
+        **{f"{key}_all": value for key, value in soft_mask_facts("pf", fidelity).items()},
+        "pf_achieved_gap": achieved_rate_gap(runs),
+    }

@@ -1,0 +1,76 @@
+"""The results chapter's facts: which runs of every chapter the cache holds, and the build's dense accuracy,
+rate gap and incomplete cells."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from ..chapters.runs import ChapterRuns
+from .facts import seeds_text
+from .format import accuracy_text, achieved_rate_gap
+
+MAIN = [
+    "magnitude",
+    "magnitude (scope=layer)",
+    "phase_field",
+    "topological",
+    "probabilistic",
+    "multi_rate",
+]  # the figure's
+
+
+def expected_runs(gathered: ChapterRuns) -> dict[tuple[str, float], int]:
+    """The number of runs each cell (method label, target rate) of the results table should hold: one per
+    split and seed that the chapters' grids run there (the paper profile adds seeds at the highest rates)."""
+    from gcnprune.experiments.variants import label
+
+    return dict(Counter((label(c), c.rate) for c in gathered.configs))
+
+
+def cache_lines(gathered: ChapterRuns) -> str:
+    """One Markdown list item per method, in the book's order: its chapters and how many of its runs the cache
+    holds."""
+    from gcnprune.experiments.variants import label
+
+    runs = gathered.runs
+    present = set(runs["method"]) if len(runs) else set()
+    counts = {m: sum(label(c) == m for c in gathered.configs) for m in gathered.chapters_of}
+    return "\n".join(f"- **{m}** ({', '.join(where)}): "
+                     + (f"{int((runs['method'] == m).sum())} of {counts[m]} runs in the cache" if m in present
+                        else "no runs in the cache yet")
+                     for m, where in gathered.chapters_of.items())  # fmt: skip
+
+
+def rate_bands(runs: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """The build's very high target rates (≥ 0.95, where the papers make their claims) and its moderate ones."""
+    rates = set(runs["rate"]) if len(runs) else set()
+    return sorted(r for r in rates if r >= 0.95), sorted(r for r in rates if 0 < r < 0.95)
+
+
+def figure_methods(runs: pd.DataFrame) -> list[str]:
+    """The methods of :data:`MAIN` that have runs in this build."""
+    present = set(runs["method"]) if len(runs) else set()
+    return [m for m in MAIN if m in present]
+
+
+def facts(gathered: ChapterRuns, summary: pd.DataFrame | None) -> dict[str, str]:
+    """Every value the chapter glues."""
+    expected = expected_runs(gathered)
+    dense = summary[summary["method"] == "dense"] if summary is not None else None
+    dense_text = "(not run yet)"
+    if dense is not None and not dense.empty:
+        count, asked = int(dense["runs"].iloc[0]), expected.get(("dense", 0.0), 0)
+        dense_text = accuracy_text((float(dense["mean"].iloc[0]), float(dense["std"].fillna(0).iloc[0])))
+        dense_text += f" ({count}/{asked} runs)" if count < asked else ""
+    short = 0 if summary is None else sum(int(row["runs"]) < expected.get((row["method"], row["rate"]), 0)
+                                          for _, row in summary.iterrows())  # fmt: skip
+    return {
+        "res_dense": dense_text,
+        "res_folds": str(len(gathered.folds)),
+        "res_seeds": seeds_text(gathered.runs, gathered.seeds),
+        "res_rate_gap": achieved_rate_gap(gathered.runs),
+        "res_incomplete": str(short),
+        "res_missing": str(len(gathered.missing)),
+    }

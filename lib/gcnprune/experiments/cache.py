@@ -1,0 +1,151 @@
+"""The run cache: ``results/<hash>/`` holds a finished run's ``config.json`` and ``metrics.json`` (and,
+for runs that others start from, ``model.pt``, which is not committed); reading it, and auditing it.
+
+Folders are written under a temporary name (``.tmp-<hash>-<pid>``) and renamed into place
+(:func:`gcnprune.experiments.runner.run`), so a folder with a run's name is always a finished run and an
+interrupted one leaves only a temporary folder that the next attempt replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from gcnprune.errors import CacheError, UserError
+
+from .config import RunConfig
+from .pids import owned_by_live_process
+from .repo import DEFAULT_RESULTS
+
+RUN_FOLDER = re.compile(r"[0-9a-f]{16}")  # a run folder's name: its configuration's hash
+TMP_PREFIX = ".tmp-"  # results/.tmp-<hash>-<pid>: a run being written by process <pid>
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """``payload`` as a run folder's JSON file stores it: indented, keys sorted."""
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def read_entry(folder: Path, name: str) -> dict[str, Any]:
+    """A run folder's JSON file as a dict; a missing, unreadable or malformed one is
+    :class:`~gcnprune.errors.CacheError`."""
+    path = folder / name
+    if not path.is_file():
+        raise CacheError(folder, f"{name} is missing")
+    try:
+        payload = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CacheError(folder, f"{name} is not valid JSON ({error})") from None
+    if not isinstance(payload, dict):
+        raise CacheError(folder, f"{name} holds a {type(payload).__name__}, not a JSON object")
+    return payload
+
+
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """A run's saved ``model.pt``; an unreadable file, or one that is not a state dict, is
+    :class:`~gcnprune.errors.CacheError`."""
+    try:
+        state = torch.load(path, weights_only=True)
+    except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as error:
+        detail = str(error).strip()  # torch's messages run to paragraphs: keep a short one only
+        what = type(error).__name__ + (f": {detail}" if detail and "\n" not in detail and len(detail) < 160 else "")
+        raise CacheError(path.parent, f"{path.name} cannot be read by torch.load ({what})") from None
+    if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
+        raise CacheError(path.parent, f"{path.name} holds a {type(state).__name__}, not a model's state dict")
+    return state
+
+
+def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, Any] | None:
+    """The cached metrics of ``config``, or None if it has not been run; a damaged folder raises
+    :class:`~gcnprune.errors.CacheError` naming it (a finished run's folder always holds its metrics)."""
+    folder = Path(results) / config.run_hash()
+    return read_entry(folder, "metrics.json") if folder.exists() else None
+
+
+def saved_weights(
+    config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS
+) -> dict[str, torch.Tensor] | None:
+    """The weights a cached run saved (``model.pt``), or None where there are none: the run is not cached,
+    its method keeps none, or the cache came from git, which holds no weights. Trains nothing; a damaged
+    file raises :class:`~gcnprune.errors.CacheError` naming its folder."""
+    path = Path(results) / config.run_hash() / "model.pt"
+    return read_weights(path) if path.is_file() else None
+
+
+def check_results(results: str | os.PathLike[str], writing: bool = True) -> None:
+    """Refuse, before any training, a results path that is not a folder or (when runs are to be
+    written) one that cannot be created or written to."""
+    path = Path(results)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"the results path {path} is not a folder; give a folder for the run cache (--results DIR)")
+    if not writing:
+        return
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise UserError(f"cannot create the results folder {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"the results folder {path} is not writable ({existing} refuses writing); "
+                        "give a folder you can write to (--results DIR)")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CacheFinding:
+    """An entry of the run cache that ``gcnprune clean`` reports (and removes with ``--delete``):
+    ``stale`` (no current configuration maps to it), ``damaged`` (unreadable files), or ``interrupted``
+    (a temporary folder whose process is gone); ``reason`` says why."""
+
+    folder: Path
+    kind: Literal["stale", "damaged", "interrupted"]
+    reason: str
+
+
+def _as_json(payload: dict[str, Any]) -> Any:
+    """``payload`` as ``config.json`` stores it (tuples become lists), for comparing with a stored one."""
+    return json.loads(json.dumps(payload))
+
+
+def _audit_run(folder: Path) -> CacheFinding | None:
+    """What is wrong with one run folder, or None for a current, intact run."""
+    try:
+        stored = read_entry(folder, "config.json")
+        read_entry(folder, "metrics.json")
+        if (folder / "model.pt").exists():
+            read_weights(folder / "model.pt")
+    except CacheError as error:
+        return CacheFinding(folder, "damaged", error.problem)
+    try:
+        config = RunConfig.from_resolved(stored)
+        current = config.run_hash() == folder.name and _as_json(config.resolved()) == stored
+    except (TypeError, ValueError):
+        current = False
+    return None if current else CacheFinding(folder, "stale", "no current configuration maps to it")
+
+
+def audit_cache(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[CacheFinding]:
+    """Every cache entry to remove: stale and damaged run folders, and temporary folders of processes
+    that are gone. A temporary folder whose process still runs (a grid writing it) is left alone, and so
+    are entries that are not the cache's (names neither a run hash nor ``.tmp-…``)."""
+    findings = []
+    for entry in sorted(Path(results).iterdir()) if Path(results).is_dir() else []:
+        if entry.name.startswith(TMP_PREFIX):
+            if not owned_by_live_process(entry.name):
+                findings.append(CacheFinding(entry, "interrupted", "left by an interrupted run"))
+        elif RUN_FOLDER.fullmatch(entry.name):
+            finding = _audit_run(entry) if entry.is_dir() else CacheFinding(entry, "damaged", "not a folder")
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def stale_runs(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[Path]:
+    """The folders of :func:`audit_cache`: run folders that no current configuration maps to (a default,
+    a field or an implementation version changed since they ran, or their parent's did), damaged run
+    folders, and leftover temporary folders of interrupted runs."""
+    return [finding.folder for finding in audit_cache(results)]

@@ -1,0 +1,78 @@
+"""The values of command-line options: comma-separated lists, 1-based fold ranges and METHOD.KEY=VALUE
+settings, each read into Python values or refused with a :class:`~gcnprune.errors.UserError` naming the
+option and the form it takes."""
+
+from __future__ import annotations
+
+import json
+
+from gcnprune.errors import UserError
+
+
+def json_or_text(raw: str) -> object:
+    """``raw`` read as JSON (``3`` → 3, ``"a"`` → 'a', ``[0]`` → [0]), or the text itself where it is not JSON."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def values(text: str, option: str) -> list[str]:
+    """The comma-separated items of an option's value; none at all is an error naming the option."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise UserError(f"{option} is empty; give comma-separated values, e.g. {option} 0,1")
+    return items
+
+
+def floats(text: str, option: str = "--rates") -> list[float]:
+    """'0,0.5' → [0.0, 0.5] (whether each is a valid rate is the grid's check)."""
+    items = values(text, option)
+    try:
+        return [float(x) for x in items]
+    except ValueError:
+        raise UserError(f"{option} takes comma-separated numbers, got {text!r}") from None
+
+
+def ints(text: str, option: str) -> list[int]:
+    """'0,1' → [0, 1]."""
+    items = values(text, option)
+    try:
+        return [int(x) for x in items]
+    except ValueError:
+        raise UserError(f"{option} takes comma-separated integers, got {text!r}") from None
+
+
+def folds(text: str) -> list[int]:
+    """'1-5' or '1,3' (1-based, as protocols name them) → 0-based fold indices; fold 0 or a range
+    written high-low (which would select nothing) is an error."""
+    out: list[int] = []
+    for part in values(text, "--folds"):
+        lo, dash, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi if dash else lo)
+        except ValueError:
+            raise UserError(f"--folds takes fold numbers and ranges such as 1-5 or 1,3, got {text!r}") from None
+        if first < 1:
+            raise UserError(f"--folds counts folds from 1, got {first}")
+        if last < first:
+            raise UserError(f"--folds range {part} selects no fold; write it low-high, e.g. {last}-{first}")
+        out.extend(range(first - 1, last))
+    return out
+
+
+def setting(text: str) -> tuple[str, str, object]:
+    """'magnitude.scope=layer' → ('magnitude', 'scope', 'layer'); the value is JSON when it parses as JSON."""
+    target, sep, raw = text.partition("=")
+    method, dot, key = target.partition(".")
+    if not (sep and dot and method and key):
+        raise UserError(f"--set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got {text!r}")
+    return method, key, json_or_text(raw)
+
+
+def settings(texts: list[str]) -> dict[str, dict[str, object]]:
+    """Every ``--set`` as {method: {key: value}} (whether each fits its method is the grid's check)."""
+    configs: dict[str, dict[str, object]] = {}
+    for method, key, value in map(setting, texts):
+        configs.setdefault(method, {})[key] = value
+    return configs

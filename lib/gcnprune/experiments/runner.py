@@ -1,0 +1,225 @@
+"""Running runs: one run trained from scratch or from its parent's weights (or read from the cache), and
+many at once, parents first, by an executor (:mod:`gcnprune.experiments.executors.base`: local processes or a Dask
+cluster)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from gcnprune import __version__
+from gcnprune.data import SkeletonDataset, load_dataset
+from gcnprune.errors import UserError
+from gcnprune.graphs import FeatureConfig, normalised_adjacency, trajectories
+from gcnprune.methods import PruningMethod, get_method
+from gcnprune.metrics import sparsity
+from gcnprune.model import GCN
+from gcnprune.train import Trainer, seed_everything, validation_split
+
+from .cache import TMP_PREFIX, load_run, read_entry, read_weights, write_json
+from .config import RunConfig
+from .repo import DEFAULT_RESULTS, git
+
+if TYPE_CHECKING:
+    pass
+
+
+def git_commit() -> str:
+    """The commit of the code a run was trained with (``unknown`` outside a clone)."""
+    return git("rev-parse", "HEAD") or "unknown"
+
+
+_CHUNKED: dict[tuple[str, tuple[int, ...], FeatureConfig], torch.Tensor] = {}
+
+
+def _trajectories(dataset: SkeletonDataset, features: FeatureConfig) -> torch.Tensor:
+    """:func:`~gcnprune.graphs.trajectories` of ``dataset``, computed once per process for its data
+    (fingerprint and centre joints) and features: the runs of a grid share them (never modified: a
+    :class:`~gcnprune.train.Trainer` holds copies, indexed by fold) instead of recomputing them run by run."""
+    key = (dataset.fingerprint, tuple(dataset.centre_joints), features)
+    if key not in _CHUNKED:
+        _CHUNKED[key] = trajectories(dataset, features)
+    return _CHUNKED[key]
+
+
+def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN, Trainer]:
+    dataset = load_dataset(config.dataset, data_root, **config.dataset_options)
+    if dataset.fingerprint != config.data:
+        raise UserError(
+            f"the {config.dataset} data found (at {data_root or 'the default location'}) has fingerprint "
+            f"{dataset.fingerprint}, but this run is configured for data {config.data or '(none given)'}; "
+            "build the configuration for this data (make_config(..., data_root=...)) or point to the copy it names"
+        )
+    train_idx, test_idx = dataset.split_indices(config.fold)
+    if config.evaluate == "validation":
+        groups = np.asarray(dataset.groups) if dataset.groups else None
+        train_idx, test_idx = validation_split(dataset.labels, train_idx, config.train.validation_fraction,
+                                               config.seed, groups)  # fmt: skip
+    chunked = _trajectories(dataset, config.features)
+    labels = torch.from_numpy(dataset.labels)
+    generator = seed_everything(config.seed)
+    model = GCN(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
+                normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
+    trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
+                      config.features, config.train, generator, progress,
+                      torch.tensor(dataset.mirror) if dataset.mirror else None, dataset.joint_roots())  # fmt: skip
+    return model, trainer
+
+
+def prepare(
+    config: RunConfig,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    progress: bool = False,
+) -> tuple[GCN, Trainer, PruningMethod]:
+    """The run's model (its parent's weights restored, training the parent if needed), trainer and method."""
+    model, trainer = _prepare(config, data_root, progress)
+    method = get_method(config.method, config.method_config)
+    parent = config.parent()
+    if parent is not None:
+        method.restore(model, parent_weights(parent, Path(results), data_root, progress))
+    return model, trainer, method
+
+
+def training_settings() -> None:
+    """How every run trains: on one thread, so that parallel and serial grids give identical numbers, and
+    with subnormal floats flushed to zero. Soft masks push pruned weights' products below 1e-38, where the
+    CPU's matrix products run up to a hundred times slower; adding such a value to a normal float changes
+    none of its bits, and final weights and metrics were checked bit for bit the same with and without."""
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+
+
+def preload_training() -> None:
+    """Import, once in this process, what the first optimiser step of every run would import: Adam's
+    step asks whether it is being compiled, which imports ``torch._dynamo`` (about 0.9 s). Processes
+    forked from this one (a grid's pool) then inherit it instead of each paying it again."""
+    import torch._dynamo  # noqa: F401
+
+
+def train_run(
+    config: RunConfig, results: Path, data_root: str | None, progress: bool
+) -> tuple[GCN, Trainer, dict[str, Any]]:
+    """Train one run from scratch (or from its parent's weights); return the model, the trainer holding
+    its fold's data, and its metrics. Single-threaded, so that it recomputes a cached run bit for bit
+    on the machine that ran it (:func:`gcnprune.deploy.export.trained_model` relies on that)."""
+    training_settings()
+    model, trainer, method = prepare(config, results, data_root, progress)
+    return model, trainer, _fit(config, model, trainer, method)
+
+
+def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod) -> dict[str, Any]:
+    """Train and prune ``model`` by ``method``; its metrics. ``train_seconds`` is the method's ``fit`` less
+    the ``curve_seconds`` it reports for evaluating (MRMP's accuracy curve)."""
+    parent = config.parent()
+    lineage = {"parent_run": parent.run_hash()} if parent is not None else {}
+    start = time.perf_counter()
+    extra = method.fit(model, trainer, config.rate)
+    seconds = time.perf_counter() - start - extra.get("curve_seconds", 0.0)  # MRMP's curve is not training
+    return {"accuracy": trainer.evaluate(model), "train_seconds": seconds, **sparsity(model), **extra,
+            "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
+            "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
+
+
+def compute_run(
+    config: RunConfig, parent_state: dict[str, torch.Tensor] | None, data_root: str | None, progress: bool = False
+) -> tuple[dict[str, Any], dict[str, torch.Tensor] | None]:
+    """Train one run from its parent's weights (``parent_state``; None for a run trained from scratch)
+    without touching any run cache: its metrics, and its trained weights where its method keeps them
+    (else None). What a worker of a cluster runs (:mod:`gcnprune.experiments.executors.dask`); single-threaded and
+    in the order :func:`train_run` follows where the parent is cached, as :func:`run_configs` sees to (seed,
+    build, restore, fit), so its numbers are the same bit for bit."""
+    if (parent_state is None) != (config.parent() is None):
+        raise ValueError(f"run {config.run_hash()} ({config.method}) "
+                         + ("starts from its parent's weights: pass them" if parent_state is None
+                            else "is trained from scratch: it takes no parent weights"))  # fmt: skip
+    training_settings()
+    model, trainer = _prepare(config, data_root, progress)
+    method = get_method(config.method, config.method_config)
+    if parent_state is not None:
+        method.restore(model, parent_state)
+    metrics = _fit(config, model, trainer, method)
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()} if method.keeps_weights else None
+    return metrics, state
+
+
+def _train(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> tuple[GCN, dict[str, Any]]:
+    """Train one run from scratch (or from its dense parent); return the model and its metrics."""
+    model, _, metrics = train_run(config, results, data_root, progress)
+    return model, metrics
+
+
+def run(
+    config: RunConfig,
+    results: str | os.PathLike[str] = DEFAULT_RESULTS,
+    data_root: str | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Return the run's metrics, computing and storing them only if no finished run is cached."""
+    cached = load_run(config, results)
+    if cached is not None:
+        return cached
+    results = Path(results)
+    model, metrics = _train(config, results, data_root, progress)
+    keeps = get_method(config.method, config.method_config).keeps_weights
+    return store_run(config, metrics, model.state_dict() if keeps else None, results)
+
+
+def store_run(
+    config: RunConfig, metrics: dict[str, Any], state: dict[str, torch.Tensor] | None, results: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Write a finished run into the cache atomically (a temporary folder renamed into place; see
+    :mod:`gcnprune.experiments.cache`): its configuration, metrics and, where given, weights. Returns the metrics
+    stored, another process's where it finished the same run first."""
+    results = Path(results)
+    folder = results / config.run_hash()
+    results.mkdir(parents=True, exist_ok=True)
+    tmp = results / f"{TMP_PREFIX}{folder.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    write_json(tmp / "config.json", config.resolved())
+    write_json(tmp / "metrics.json", metrics)
+    if state is not None:
+        torch.save(state, tmp / "model.pt")
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process finished the same run meanwhile: keep theirs
+        shutil.rmtree(tmp)
+    return read_entry(folder, "metrics.json")
+
+
+def store_weights(config: RunConfig, state: dict[str, torch.Tensor], results: str | os.PathLike[str]) -> None:
+    """Write a cached run's recomputed weights (``model.pt``, which git does not keep) atomically."""
+    path = Path(results) / config.run_hash() / "model.pt"
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def parent_weights(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> dict[str, torch.Tensor]:
+    """A parent run's trained weights, training it if needed (e.g. results committed without weights);
+    a damaged parent folder raises :class:`~gcnprune.errors.CacheError` naming it. Weights trained again
+    for a cached run must reproduce its recorded accuracy: a machine that computes differently (another
+    processor's kernels) would otherwise train children from a network that is not the cached run's,
+    so that is a UserError, and nothing is saved."""
+    path = results / config.run_hash() / "model.pt"
+    cached = load_run(config, results)
+    if cached is None:
+        run(config, results, data_root, progress)
+    if not path.is_file():
+        model, metrics = _train(config, results, data_root, progress)
+        if cached is not None and metrics["accuracy"] != cached["accuracy"]:
+            raise UserError(
+                f"run {config.run_hash()} ({config.method}, fold {config.fold + 1}, seed {config.seed}) trained again "
+                f"here reaches accuracy {metrics['accuracy']:.6f}, not the {cached['accuracy']:.6f} its metrics.json "
+                "records: this machine does not reproduce it, so the runs that start from it cannot be trained "
+                "here consistently with the cache; train the whole lineage here with --results on an empty folder"
+            )
+        store_weights(config, model.state_dict(), results)
+    return read_weights(path)
