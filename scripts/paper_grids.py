@@ -11,7 +11,7 @@ import argparse
 import time
 
 from gcnprune.book.chapters.grids import ORDER, chapter_grids, development_grid
-from gcnprune.experiments import accuracy_table, run_grid
+from gcnprune.experiments import accuracy_table, run_configs
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
         ordered += [] if args.main_only else [(c, x) for c, g in grids.items() for x in g[1:]]
     for chapter, grid in ordered:  # every chapter's main comparison first, then the rest
         start = time.perf_counter()
-        runs = run_grid(grid, args.results, args.data, jobs=args.jobs)
+        runs = run_configs(grid.configs(args.data), args.results, args.data, jobs=args.jobs)
         print(f"\n== {chapter}: {', '.join(grid.methods)} ({time.perf_counter() - start:.0f} s wall)", flush=True)
         print(accuracy_table(runs).to_string(), flush=True)
 

@@ -129,7 +129,7 @@ def small_sbu(sbu_writer) -> SbuFixture:
 
 @pytest.fixture(scope="session", autouse=True)
 def single_threaded_torch():
-    """Train single-threaded, as every run does (experiments._train): faster on a shared machine."""
+    """Train single-threaded, as every run does (experiments.train_run): faster on a shared machine."""
     import torch
 
     threads = torch.get_num_threads()

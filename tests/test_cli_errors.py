@@ -129,7 +129,7 @@ def test_debug_shows_the_traceback_and_bugs_are_not_hidden(tmp_path, monkeypatch
     def bug(*args, **kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(cli, "run_grid", bug)
+    monkeypatch.setattr(cli, "run_configs", bug)
     with pytest.raises(KeyError, match="a bug"):
         cli.main(["grid", "--profile", "smoke", "--folds", "1", "--results", str(tmp_path)])
 

@@ -28,7 +28,7 @@ from gcnprune.experiments import (  # fmt: skip
     parent_weights,
     repo,
     run,
-    run_grid,
+    run_configs,
     summarise,
 )
 from gcnprune.experiments import runner as runner
@@ -129,7 +129,7 @@ def test_magnitude_starts_from_the_parent_weights(results_dir):
     config = smoke("magnitude", 0.7)
     run(config.parent(), results_dir)
     dense = torch.load(results_dir / config.parent().run_hash() / "model.pt", weights_only=True)
-    model, _ = experiments._train(config, results_dir, None, False)
+    model, _, _ = experiments.train_run(config, results_dir, None, False)
     names = list(model.prunable_layers())
     expected = magnitude_mask({name: dense[f"{name}.weight"] for name in names}, 0.7, "global")
     mask = get_mask(model)
@@ -323,10 +323,10 @@ def test_grid_rejects_unknown_method():
         Grid("synthetic", "smoke", ["dense", "lottery"], [0.5], folds=[0]).configs()
 
 
-def test_run_grid_one_row_per_config_and_tables(results_dir):
+def test_run_configs_one_row_per_config_and_tables(results_dir):
     grid = Grid("synthetic", "smoke", ["dense", "magnitude"], [0, 0.5, 0.9], folds=[0, 1])
     configs = grid.configs()
-    runs = run_grid(grid, results_dir, jobs=1, progress=False)
+    runs = run_configs(grid.configs(), results_dir, jobs=1, progress=False)
     assert len(runs) == len(configs) == 6
     assert list(runs["run"]) == [c.run_hash() for c in configs]
     assert {"method", "rate", "fold", "seed", "accuracy", "achieved_rate"} <= set(runs.columns)
@@ -350,7 +350,7 @@ def test_run_grid_one_row_per_config_and_tables(results_dir):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(runner, "_train", fail)
-        again = run_grid(grid, results_dir, jobs=1, progress=False)
+        again = run_configs(grid.configs(), results_dir, jobs=1, progress=False)
     pd.testing.assert_frame_equal(again, runs)
 
 

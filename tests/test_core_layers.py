@@ -4,17 +4,12 @@ their method and hyperparameters so that nothing parses a label."""
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from smoke_runs import smoke
 
-import gcnprune.methods
 from gcnprune.book.chapters.grids import ORDER, chapter_grids
 from gcnprune.book.plots import METHOD_STYLES
 from gcnprune.experiments import Grid, Variant, accuracy_table, label
@@ -23,25 +18,6 @@ from gcnprune.methods.budget import BudgetConfig
 from gcnprune.methods.magnitude import MagnitudeConfig
 from gcnprune.methods.phase_field import PhaseFieldConfig
 from gcnprune.methods.topological import TopologicalConfig
-
-RUN_LAYER = {"experiments", "run_config", "cache", "runner", "grid", "grids", "variants", "tables", "chapters"}
-
-
-def test_importing_the_methods_loads_nothing_of_the_run_layer():
-    code = "import sys, gcnprune.methods; print(' '.join(sorted(sys.modules)))"
-    loaded = set(
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    )
-    assert "gcnprune.methods.multi_rate" in loaded  # the registry's modules did load
-    assert sorted(f"gcnprune.{name}" for name in RUN_LAYER if f"gcnprune.{name}" in loaded) == []
-
-
-def test_no_method_module_imports_the_run_layer_even_for_type_checking():
-    folder = Path(gcnprune.methods.__file__).parent
-    trees = {path.name: ast.parse(path.read_text()) for path in folder.glob("*.py")}
-    imported = {(name, node.module or "") for name, tree in trees.items() for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.level >= 2}  # fmt: skip
-    assert imported and [(f, m) for f, m in imported if m.split(".")[0] in RUN_LAYER] == []
 
 
 @pytest.fixture

@@ -10,13 +10,19 @@ import pytest
 import torch
 
 from gcnprune.data import load_dataset
-from gcnprune.experiments import _prepare, _train, make_config
+from gcnprune.experiments import build, make_config, train_run
 from gcnprune.graphs import trajectories
 from gcnprune.masks import get_mask, kept_count
 from gcnprune.methods import get_method
 from gcnprune.train import TrainConfig, augment, seed_everything, validation_split
 
 VOLATILE = {"train_seconds", "curve_seconds", "git_commit"}
+
+
+def train(config, results, data_root, progress):
+    """One run trained from scratch: its model and metrics."""
+    model, _, metrics = train_run(config, results, data_root, progress)
+    return model, metrics
 
 
 def smoke(method: str = "dense", rate: float = 0.0, seed: int = 0, fold: int = 0, **kwargs):
@@ -34,7 +40,7 @@ def assert_same_weights(a: dict, b: dict) -> None:
 
 
 def fit_dense(config):
-    model, trainer = _prepare(config, None, False)
+    model, trainer = build(config, None, False)
     losses = trainer.fit(model, config.train.epochs, config.train.lr)
     return model, trainer, losses
 
@@ -54,15 +60,15 @@ def test_same_config_same_losses_accuracy_and_weights():
 
 def test_train_twice_into_different_results_dirs(tmp_path):
     config = smoke()
-    model_a, metrics_a = _train(config, tmp_path / "a", None, False)
-    model_b, metrics_b = _train(config, tmp_path / "b", None, False)
+    model_a, metrics_a = train(config, tmp_path / "a", None, False)
+    model_b, metrics_b = train(config, tmp_path / "b", None, False)
     assert stable(metrics_a) == stable(metrics_b)
     assert_same_weights(model_a.state_dict(), model_b.state_dict())
 
 
 def test_different_seed_different_weights(tmp_path):
-    model_a, _ = _train(smoke(seed=0), tmp_path, None, False)
-    model_b, _ = _train(smoke(seed=1), tmp_path, None, False)
+    model_a, _ = train(smoke(seed=0), tmp_path, None, False)
+    model_b, _ = train(smoke(seed=1), tmp_path, None, False)
     a, b = model_a.state_dict(), model_b.state_dict()
     assert any(not torch.equal(a[k], b[k]) for k in a if k.endswith("weight"))
 
@@ -70,7 +76,7 @@ def test_different_seed_different_weights(tmp_path):
 def test_training_changes_the_weights_and_lowers_the_loss():
     config = smoke()
     config = dataclasses.replace(config, train=dataclasses.replace(config.train, augment=False, epochs=25))
-    model, trainer = _prepare(config, None, False)
+    model, trainer = build(config, None, False)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     losses = trainer.fit(model, config.train.epochs, config.train.lr)
     assert not model.training  # fit leaves the model in evaluation mode
@@ -82,7 +88,7 @@ def test_training_changes_the_weights_and_lowers_the_loss():
 
 
 def test_zero_epochs_is_a_no_op():
-    model, trainer = _prepare(smoke(), None, False)
+    model, trainer = build(smoke(), None, False)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     assert trainer.fit(model, 0, 1e-3) == []
     assert_same_weights(before, model.state_dict())
@@ -93,7 +99,7 @@ def test_zero_epochs_is_a_no_op():
 
 def test_prepare_uses_the_fold_split():
     config = smoke(fold=1)
-    model, trainer = _prepare(config, None, False)
+    model, trainer = build(config, None, False)
     n_train, n_test = len(trainer.train_y), len(trainer.test_y)
     assert n_train + n_test == 100 and n_test == 20  # smoke synthetic: 5 subjects × 10 classes × 2, 5 folds
     assert trainer.train_x.shape[1:] == (config.features.chunks, 15, 3)
@@ -104,10 +110,10 @@ def test_prepared_runs_share_the_trajectories_computed_once_but_not_their_memory
     """_prepare computes a dataset's trajectories once per process; every run gets copies, so one that
     changed its data in place leaves the next run's equal to trajectories computed afresh."""
     config = smoke(fold=1)
-    _, first = _prepare(config, None, False)
+    _, first = build(config, None, False)
     first.train_x.add_(1.0)
     first.test_x.add_(1.0)
-    _, second = _prepare(config, None, False)
+    _, second = build(config, None, False)
     dataset = load_dataset(config.dataset, None, **config.dataset_options)
     fresh = trajectories(dataset, config.features)
     train_idx, test_idx = dataset.split_indices(config.fold)
@@ -116,8 +122,8 @@ def test_prepared_runs_share_the_trajectories_computed_once_but_not_their_memory
 
 def test_prepare_validation_split_holds_out_part_of_training():
     config = smoke(evaluate="validation")
-    _, test_trainer = _prepare(smoke(), None, False)
-    _, trainer = _prepare(config, None, False)
+    _, test_trainer = build(smoke(), None, False)
+    _, trainer = build(config, None, False)
     n_train = len(test_trainer.train_y)
     held = len(trainer.test_y)
     assert len(trainer.train_y) + held == n_train
@@ -225,7 +231,7 @@ def test_seed_everything_seeds_global_and_returned_generator():
 
 
 def test_dense_method_rejects_a_rate():
-    model, trainer = _prepare(smoke(), None, False)
+    model, trainer = build(smoke(), None, False)
     with pytest.raises(ValueError, match="rate must be 0"):
         get_method("dense").fit(model, trainer, 0.5)
 
@@ -233,7 +239,7 @@ def test_dense_method_rejects_a_rate():
 @pytest.mark.parametrize("scope", ["global", "layer"])
 def test_magnitude_fit_leaves_exact_mask_after_finetuning(scope):
     config = smoke("magnitude", 0.9, method_config={"scope": scope})
-    model, trainer = _prepare(config, None, False)
+    model, trainer = build(config, None, False)
     trainer.fit(model, 2, 1e-3)
     get_method("magnitude", {"scope": scope}).fit(model, trainer, 0.9)
     mask = get_mask(model)

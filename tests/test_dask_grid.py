@@ -39,7 +39,7 @@ from gcnprune.experiments.executors.clusters import (
 )
 from gcnprune.experiments.executors.dask import DaskExecutor
 from gcnprune.experiments.executors.local import LocalExecutor
-from gcnprune.experiments.grid import Grid, run_grid
+from gcnprune.experiments.grid import Grid, run_configs
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker patches below travel by value
 
@@ -50,7 +50,7 @@ GRID = Grid("synthetic", "smoke", ["dense", "magnitude", "multi_rate"], [0.5, 0.
 def local_results(tmp_path_factory) -> Path:
     """The grid run by the local executor (one in-process loop, as ``--jobs 1``)."""
     results = tmp_path_factory.mktemp("local") / "results"
-    run_grid(GRID, results, progress=False)
+    run_configs(GRID.configs(), results, progress=False)
     return results
 
 
@@ -83,7 +83,7 @@ def dask_run(client, tmp_path_factory) -> tuple[Path, list[dict], DaskExecutor, 
 
     with pytest.MonkeyPatch.context() as patch, get_task_stream(client) as stream:
         patch.setattr(runner, "store_run", store)
-        run_grid(GRID, results, progress=False, executor=executor)
+        run_configs(GRID.configs(), results, progress=False, executor=executor)
     return results, stream.data, executor, stored
 
 
@@ -138,7 +138,7 @@ def test_cached_parents_are_sent_to_workers_and_missing_weights_recomputed(clien
     (results / dense[1].run_hash() / "model.pt").unlink()
     metrics_before = (results / dense[1].run_hash() / "metrics.json").read_bytes()
     with get_task_stream(client) as stream:
-        run_grid(grid, results, progress=False, executor=DaskExecutor(client))
+        run_configs(grid.configs(), results, progress=False, executor=DaskExecutor(client))
     computed = {t["key"].split("-")[2] for t in stream.data if t["key"].startswith("gcnprune-run-")}
     assert dense[0].run_hash() not in computed and dense[1].run_hash() in computed
     assert (results / dense[1].run_hash() / "metrics.json").read_bytes() == metrics_before
@@ -181,7 +181,7 @@ def test_a_failing_run_is_reported_and_the_others_finish_then_the_rerun_resumes(
     client.run(_break, [("magnitude", 0.9), ("multi_rate_train", 0.0)])
     try:
         with pytest.raises(RunsFailed) as info:
-            run_grid(grid, results, progress=False, executor=DaskExecutor(client))
+            run_configs(grid.configs(), results, progress=False, executor=DaskExecutor(client))
     finally:
         client.run(_mend)
     message = str(info.value)
@@ -204,7 +204,7 @@ def test_a_failing_run_is_reported_and_the_others_finish_then_the_rerun_resumes(
     }
     # the rerun computes only what failed, and the cache ends as the local executor's
     with get_task_stream(client) as stream:
-        run_grid(grid, results, progress=False, executor=DaskExecutor(client))
+        run_configs(grid.configs(), results, progress=False, executor=DaskExecutor(client))
     computed = {t["key"].split("-")[2] for t in stream.data if t["key"].startswith("gcnprune-run-")}
     assert computed == set(failed)
     for name in (p.name for p in results.iterdir()):
@@ -230,7 +230,7 @@ def test_a_worker_killed_mid_run_is_retried_and_the_cache_is_complete(local_resu
     with cluster, Client(cluster) as c:
         c.run(_die_at_first_run)
         executor = DaskExecutor(c, logged.append)
-        run_grid(grid, results, progress=False, executor=executor)
+        run_configs(grid.configs(), results, progress=False, executor=executor)
     shutil.rmtree(workers, ignore_errors=True)
     assert sum(executor.retried.values()) >= 1
     assert any("a worker was lost" in line for line in logged), logged

@@ -19,10 +19,11 @@ from test_methods_topological import CHANNELS, FEATURES, HEADS, full, tiny
 
 from gcnprune.cli import main
 from gcnprune.deploy.compact import CompactGCN, load_compact
-from gcnprune.deploy.export import check_logits, compact_model, export_run, removed_units, run_config, structure_summary
+from gcnprune.deploy.export import check_logits, compact_model, export_run, removed_units, structure_summary
 from gcnprune.deploy.tensor_file import from_csr, index_dtype, pack_matrix, read_tensors, to_csr, write_tensors
 from gcnprune.errors import UserError
 from gcnprune.experiments import load_run, run
+from gcnprune.experiments.cache import stored_config
 from gcnprune.masks import Mask, set_mask
 from gcnprune.unit_graph import consistent, layer_shapes
 
@@ -293,9 +294,9 @@ def test_export_recomputes_a_run_and_refuses_weights_that_are_not_its_own(export
 
 def test_run_config_names_a_bad_or_missing_run(shared):
     with pytest.raises(UserError, match="not a run hash"):
-        run_config("nope", shared)
+        stored_config("nope", shared)
     with pytest.raises(UserError, match="no run 0123456789abcdef in"):
-        run_config("0123456789abcdef", shared)
+        stored_config("0123456789abcdef", shared)
 
 
 def test_cli_export_writes_the_file_and_prints_the_structure(exported, shared, tmp_path, capsys):

@@ -20,7 +20,7 @@ from gcnprune.experiments.cache import load_run
 from gcnprune.experiments.executors import local as executors
 from gcnprune.experiments.executors.base import schedule
 from gcnprune.experiments.executors.local import LocalExecutor
-from gcnprune.experiments.grid import Grid, lineage_stages, run_grid
+from gcnprune.experiments.grid import Grid, lineage_stages, run_configs
 
 GRID = Grid("synthetic", "smoke", ["dense", "magnitude", "multi_rate"], [0.5, 0.9], [0, 1])
 
@@ -28,7 +28,7 @@ GRID = Grid("synthetic", "smoke", ["dense", "magnitude", "multi_rate"], [0.5, 0.
 @pytest.fixture(scope="module")
 def serial_results(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("serial") / "results"
-    run_grid(GRID, results, jobs=1, progress=False)
+    run_configs(GRID.configs(), results, jobs=1, progress=False)
     return results
 
 
@@ -84,7 +84,7 @@ def test_schedule_starts_with_runs_whose_parents_are_not_pending_parents_first()
 
 def test_two_processes_give_the_serial_cache_bit_for_bit_parents_first(serial_results, tmp_path, timeline):
     results = tmp_path / "results"
-    run_grid(GRID, results, jobs=2, progress=False)
+    run_configs(GRID.configs(), results, jobs=2, progress=False)
     assert_same_cache(results, serial_results)
     spans = {run: (start, end) for run, start, end in map(json.loads, timeline.read_text().splitlines())}
     configs = {c.run_hash(): c for s in _stages(GRID.configs()) for c in s}
@@ -105,7 +105,7 @@ def test_a_failing_run_stops_the_grid_with_its_error(tmp_path, monkeypatch):
     monkeypatch.setattr(executors, "_run_quietly", _failing)
     grid = Grid("synthetic", "smoke", ["dense", "magnitude"], [0.5, 0.9], [0])
     with pytest.raises(RuntimeError, match="boom at 0.9"):
-        run_grid(grid, tmp_path / "results", jobs=2, progress=False)
+        run_configs(grid.configs(), tmp_path / "results", jobs=2, progress=False)
     dense, mp5, mp9 = grid.configs()
     assert load_run(dense, tmp_path / "results") is not None and load_run(mp9, tmp_path / "results") is None
 

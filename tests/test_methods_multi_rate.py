@@ -82,7 +82,7 @@ def test_parents_share_the_training_run_and_rate_zero():
 
 def test_multi_rate_train_refuses_a_nonzero_rate(tmp_path):
     config = smoke("multi_rate_train", 0.0, SMALL)
-    model, trainer = experiments._prepare(config, None, False)
+    model, trainer = experiments.build(config, None, False)
     with pytest.raises(ValueError, match="rate 0"):
         get_method("multi_rate_train", SMALL).fit(model, trainer, 0.5)
 
@@ -168,7 +168,7 @@ def test_child_restores_the_parent_weights_unchanged(grid):
     results, configs, _, _ = grid
     config = configs[1]
     state = parent_weights(config.parent(), results, None, False)
-    model, metrics = experiments._train(config, results, None, False)
+    model, _, metrics = experiments.train_run(config, results, None, False)
     latent = {k: v for k, v in model.state_dict().items() if k.endswith("original")}
     assert latent and all(torch.equal(v, state[k]) for k, v in latent.items())
     stored = json.loads((results / config.run_hash() / "metrics.json").read_text())

@@ -377,7 +377,7 @@ def test_pmp_evaluates_the_exact_per_layer_projection(shared):
     from gcnprune import experiments
 
     config = smoke(0.9)
-    model, _ = experiments._train(config, shared, None, False)
+    model, _, _ = experiments.train_run(config, shared, None, False)
     mask = get_mask(model)
     n = mask.num_dense()
     assert mask.num_nonzero() == kept_count(n, 0.9)

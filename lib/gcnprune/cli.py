@@ -2,7 +2,7 @@
 :mod:`gcnprune.experiments.executors.base`) and prints the accuracy table;
 ``gcnprune clean`` lists (and with ``--delete`` removes) cached runs that no current configuration reaches,
 damaged run folders, and temporary folders that interrupted runs left; ``gcnprune export`` writes a run's
-compact model (:mod:`.export`); ``gcnprune bench`` measures runs' networks side by side (:mod:`.bench`).
+compact model (:mod:`.deploy.export`); ``gcnprune bench`` measures runs' networks side by side (:mod:`.deploy.bench`).
 
 Every option is checked before anything trains or is written; a user error (bad option, data or cache
 entry, :class:`~gcnprune.errors.UserError`) prints one ``error: …`` line and exits with status 1, and
@@ -20,13 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .data import DatasetNotFoundError, load_dataset
+from .deploy.bench import bench_record, bench_runs, format_table, machine
+from .deploy.export import export_run, structure_summary
 from .errors import UserError
 from .experiments import options as options
 from .experiments.cache import audit_cache, check_results
 from .experiments.executors import grid_executor
 from .experiments.executors.base import RunsFailed, require_dask
 from .experiments.executors.clusters import CLUSTER_HELP, parse_cluster
-from .experiments.grid import Grid, accuracy_table, run_grid, summarise
+from .experiments.grid import Grid, accuracy_table, run_configs, summarise
 from .experiments.profiles import PROFILES, default_profile
 from .experiments.repo import DEFAULT_RESULTS
 from .methods import grid_methods
@@ -37,7 +40,6 @@ DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
 def _protocol_folds(dataset: str, data: str | None, profile: str, needed: bool) -> int | None:
     """How many folds the dataset's protocol has; None where the data is not at hand and the folds were
     given (the runs may all be cached; a run to train reports the missing data itself)."""
-    from .data import DatasetNotFoundError, load_dataset
 
     options = PROFILES[profile].dataset_options(dataset)
     try:
@@ -84,7 +86,7 @@ def _grid(args: argparse.Namespace) -> int:
     folds = _choose_folds(args)
     spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs)  # refuses bad rates, methods, --set
     with grid_executor(args.jobs, args.scheduler, args.cluster, log=_say) as executor:
-        runs = run_grid(spec, args.results, args.data, executor=executor)
+        runs = run_configs(spec.configs(args.data), args.results, args.data, executor=executor)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(f"\nAccuracy (%) on {args.dataset}, {args.profile} profile, mean ± std over {len(folds)} fold(s)"
               f" × {len(seeds)} seed(s); columns are target pruning rates\n")  # fmt: skip
@@ -119,7 +121,6 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """``gcnprune export``: recompute a cached run's model, write its compact model, print what it removed."""
-    from .deploy.export import export_run, structure_summary
 
     check_results(args.results, writing=False)
     out = Path(args.out or f"{args.run}.compact.safetensors")
@@ -138,7 +139,6 @@ def _export(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     """``gcnprune bench``: measure the runs' masked and compact networks beside their dense ones."""
-    from .deploy.bench import bench_record, bench_runs, format_table, machine
 
     check_results(args.results, writing=False)
     if args.repeats < 1 or args.warmup < 0:

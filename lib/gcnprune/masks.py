@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-import pandas as pd
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
@@ -64,13 +63,9 @@ class Mask(OrderedDict[str, torch.Tensor]):
         """Fraction of the masked weights that are pruned."""
         return 1.0 - self.num_nonzero() / self.num_dense()
 
-    def summary(self) -> pd.DataFrame:
-        """Dense and nonzero counts per layer, and in total (ShrinkBench's pairing)."""
-        rows = [(name, m.numel(), int(m.sum().item())) for name, m in self.items()]
-        rows.append(("total", self.num_dense(), self.num_nonzero()))
-        table = pd.DataFrame(rows, columns=["layer", "dense", "nonzero"]).set_index("layer")
-        table["rate"] = 1.0 - table["nonzero"] / table["dense"]
-        return table
+    def layer_rates(self) -> dict[str, float]:
+        """The pruned fraction of each layer's weights, 1 − nonzero / dense, and of all of them (``total``)."""
+        return {name: 1.0 - int(m.sum().item()) / m.numel() for name, m in self.items()} | {"total": self.rate()}
 
     def save(self, path: str | os.PathLike[str]) -> None:
         torch.save({name: m.to(torch.bool) for name, m in self.items()}, path)

@@ -8,13 +8,12 @@ their own objective and a per-step hook that sees the training progress in [0, 1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from .graphs import FeatureConfig, node_signals
 from .metrics import accuracy
@@ -24,6 +23,7 @@ TRAINING_VERSION = 2  # bump whenever training or data splitting computes someth
 
 Objective = Callable[[GCN, torch.Tensor, torch.Tensor, float], torch.Tensor]
 StepHook = Callable[[GCN, float], None]
+ProgressBar = Callable[[range, str], Iterable[int]]  # wraps the epochs, e.g. with a progress bar (tqdm)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class Trainer:
     features: FeatureConfig
     config: TrainConfig
     generator: torch.Generator
-    progress: bool = False
+    progress: ProgressBar | None = None  # shows the epochs as they pass (the experiments layer passes tqdm)
     mirror: torch.Tensor | None = None
     roots: tuple[int, ...] | None = None
     epochs_run: int = field(default=0, init=False)
@@ -167,7 +167,7 @@ class Trainer:
         schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
         losses = []
         step = 0
-        for _ in tqdm(range(epochs), desc=desc, disable=not self.progress, leave=False):
+        for _ in range(epochs) if self.progress is None else self.progress(range(epochs), desc):
             order = torch.randperm(n, generator=self.generator)
             running = 0.0
             for start in range(0, n, self.config.batch_size):

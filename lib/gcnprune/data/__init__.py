@@ -14,6 +14,7 @@ from .fpha import INFO as FPHA_INFO
 from .fpha import LAYOUT as FPHA_LAYOUT
 from .fpha import load_fpha
 from .locate import DatasetNotFoundError
+from .locate import locate as locate_dataset  # renamed: the package's attribute ``locate`` stays the module
 from .sbu import INFO as SBU_INFO
 from .sbu import LAYOUT as SBU_LAYOUT
 from .sbu import RELEASE_FINGERPRINT as SBU_RELEASE
@@ -57,13 +58,12 @@ def data_folder(name: str, root: str | os.PathLike[str] | None = None) -> Path |
     """The folder a real dataset would be loaded from (``root``, else ``$GCNPRUNE_DATA/<name>``, else
     ``data/<name>``), or None where none exists and no folder was given; the synthetic set, which needs
     none, gives None. A ``root`` given explicitly must exist (:class:`DatasetNotFoundError` otherwise)."""
-    from .locate import locate  # here, so that the package's attribute ``locate`` stays the module
 
     _check(name, {})
     if name == "synthetic":
         return None
     try:
-        return locate(name, root, SBU_LAYOUT if name == "sbu" else FPHA_LAYOUT)
+        return locate_dataset(name, root, SBU_LAYOUT if name == "sbu" else FPHA_LAYOUT)
     except DatasetNotFoundError:
         if root is not None:
             raise

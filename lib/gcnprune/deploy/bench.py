@@ -38,13 +38,13 @@ from torch.nn.utils import parametrize
 
 from gcnprune import __version__
 from gcnprune.errors import UserError
-from gcnprune.experiments.cache import load_run
+from gcnprune.experiments.cache import load_run, stored_config
 from gcnprune.experiments.repo import DEFAULT_RESULTS
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
 
 from .compact import CompactGCN
-from .export import export_run, run_config, structure_summary
+from .export import export_run, structure_summary
 from .tensor_file import matrix_format
 
 BATCHES = (1, 64)
@@ -176,7 +176,7 @@ def measurement(network: GCN | CompactGCN, latency: dict[int, float]) -> Measure
 
 def dense_reference(run_hash: str, results: str | os.PathLike[str]) -> str:
     """The hash of the dense run that ``run_hash``'s figures are divided by (same data, fold, seed, widths)."""
-    config = run_config(run_hash, results)
+    config = stored_config(run_hash, results)
     dense = config.with_method("dense")
     if load_run(dense, results) is None:
         raise UserError(f"run {run_hash} has no dense run {dense.run_hash()} in {results} to compare with; "

@@ -1,6 +1,6 @@
 """The compact model: a pruned GCN with its dead structure removed, and the one file it lives in.
 
-:class:`CompactGCN` computes the masked GCN's logits (:mod:`.model`) over the units that survive export
+:class:`CompactGCN` computes the masked GCN's logits (:mod:`gcnprune.model`) over the units that survive export
 (:mod:`.export`): H' attention heads, the adjacency head's d' channels, G' graph channels and N' hidden
 units. For node signals X ∈ R^{n×F}, of whose F columns it reads the F' that some kept weight reads:
 

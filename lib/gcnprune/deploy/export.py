@@ -25,7 +25,6 @@ cannot change the logits; :func:`check_logits` verifies that on a run's test seq
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 from collections import OrderedDict
@@ -37,10 +36,10 @@ import torch
 from torch import nn
 
 from gcnprune.errors import UserError
-from gcnprune.experiments.cache import RUN_FOLDER, load_run
+from gcnprune.experiments.cache import load_run, stored_config
 from gcnprune.experiments.config import RunConfig
 from gcnprune.experiments.repo import DEFAULT_RESULTS
-from gcnprune.experiments.runner import _prepare, parent_weights, train_run
+from gcnprune.experiments.runner import build, parent_weights, train_run
 from gcnprune.model import GCN
 from gcnprune.train import Trainer
 
@@ -199,25 +198,6 @@ def check_logits(model: GCN, compact: CompactGCN, signals: torch.Tensor, toleran
     return gap
 
 
-def run_config(run_hash: str, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> RunConfig:
-    """The configuration of the cached run named ``run_hash`` (its folder under ``results``); a name that
-    is not a run folder there, or one whose configuration no longer hashes to it, is a UserError."""
-    folder = Path(results) / run_hash
-    if not RUN_FOLDER.fullmatch(run_hash):
-        raise UserError(f"{run_hash!r} is not a run hash; give the 16-hex-digit name of a run folder in {results}")
-    if not (folder / "config.json").is_file():
-        raise UserError(
-            f"no run {run_hash} in {results}; give a run folder's name, or --results for the cache that holds it"
-        )
-    config = RunConfig.from_resolved(json.loads((folder / "config.json").read_text()))
-    if config.run_hash() != run_hash:
-        raise UserError(
-            f"run {run_hash} is stale (its configuration now hashes to {config.run_hash()}); "
-            f"`gcnprune clean --results {results}` lists such runs, and the grid recomputes them"
-        )
-    return config
-
-
 def trained_model(
     config: RunConfig,
     results: str | os.PathLike[str] = DEFAULT_RESULTS,
@@ -238,7 +218,7 @@ def trained_model(
         raise UserError(f"run {config.run_hash()} is not in {results}; run it first (gcnprune grid)")
     if config.parent() is None:
         state = parent_weights(config, results, data_root, progress)
-        model, trainer = _prepare(config, data_root, progress)
+        model, trainer = build(config, data_root, progress)
         model.load_state_dict(state)
     else:
         model, trainer, _ = train_run(config, results, data_root, progress)
@@ -282,7 +262,7 @@ def export_run(
 ) -> Export:
     """Export the cached run ``run_hash``: recompute its model (:func:`trained_model`), build the compact
     model, check its logits on the run's test sequences, and write it to ``out`` when given."""
-    config = run_config(run_hash, results)
+    config = stored_config(run_hash, results)
     model, trainer = trained_model(config, results, data_root, progress)
     compact = compact_model(model, source_of(config, trainer.evaluate(model)))
     gap = check_logits(model, compact, trainer.signals(trainer.test_x))

@@ -1,8 +1,9 @@
-"""The run cache: ``results/<hash>/`` holds a finished run's ``config.json`` and ``metrics.json`` (and,
-for runs that others start from, ``model.pt``, which is not committed); reading it, and auditing it.
+"""The run cache, the one owner of a run's folder and file names: ``results/<hash>/`` holds a finished run's
+``config.json`` and ``metrics.json`` (and, for runs that others start from, ``model.pt``, which is not
+committed); writing it, reading it, and auditing it.
 
 Folders are written under a temporary name (``.tmp-<hash>-<pid>``) and renamed into place
-(:func:`gcnprune.experiments.runner.run`), so a folder with a run's name is always a finished run and an
+(:func:`store_run`), so a folder with a run's name is always a finished run and an
 interrupted one leaves only a temporary folder that the next attempt replaces.
 """
 
@@ -12,6 +13,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +28,14 @@ from .repo import DEFAULT_RESULTS
 
 RUN_FOLDER = re.compile(r"[0-9a-f]{16}")  # a run folder's name: its configuration's hash
 TMP_PREFIX = ".tmp-"  # results/.tmp-<hash>-<pid>: a run being written by process <pid>
+CONFIG = "config.json"  # the run's resolved configuration (RunConfig.resolved)
+METRICS = "metrics.json"  # what the run measured
+WEIGHTS = "model.pt"  # its trained weights, for runs that others start from (never committed)
+
+
+def run_folder(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> Path:
+    """The folder of ``config``'s run in the cache at ``results``: ``results/<hash>``."""
+    return Path(results) / config.run_hash()
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -65,8 +75,8 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
 def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, Any] | None:
     """The cached metrics of ``config``, or None if it has not been run; a damaged folder raises
     :class:`~gcnprune.errors.CacheError` naming it (a finished run's folder always holds its metrics)."""
-    folder = Path(results) / config.run_hash()
-    return read_entry(folder, "metrics.json") if folder.exists() else None
+    folder = run_folder(config, results)
+    return read_entry(folder, METRICS) if folder.exists() else None
 
 
 def saved_weights(
@@ -75,7 +85,7 @@ def saved_weights(
     """The weights a cached run saved (``model.pt``), or None where there are none: the run is not cached,
     its method keeps none, or the cache came from git, which holds no weights. Trains nothing; a damaged
     file raises :class:`~gcnprune.errors.CacheError` naming its folder."""
-    path = Path(results) / config.run_hash() / "model.pt"
+    path = run_folder(config, results) / WEIGHTS
     return read_weights(path) if path.is_file() else None
 
 
@@ -114,10 +124,10 @@ def _as_json(payload: dict[str, Any]) -> Any:
 def _audit_run(folder: Path) -> CacheFinding | None:
     """What is wrong with one run folder, or None for a current, intact run."""
     try:
-        stored = read_entry(folder, "config.json")
-        read_entry(folder, "metrics.json")
-        if (folder / "model.pt").exists():
-            read_weights(folder / "model.pt")
+        stored = read_entry(folder, CONFIG)
+        read_entry(folder, METRICS)
+        if (folder / WEIGHTS).exists():
+            read_weights(folder / WEIGHTS)
     except CacheError as error:
         return CacheFinding(folder, "damaged", error.problem)
     try:
@@ -149,3 +159,53 @@ def stale_runs(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[Path]:
     a field or an implementation version changed since they ran, or their parent's did), damaged run
     folders, and leftover temporary folders of interrupted runs."""
     return [finding.folder for finding in audit_cache(results)]
+
+
+def store_run(
+    config: RunConfig, metrics: dict[str, Any], state: dict[str, torch.Tensor] | None, results: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Write a finished run into the cache atomically (a temporary folder renamed into place; see
+    :mod:`gcnprune.experiments.cache`): its configuration, metrics and, where given, weights. Returns the metrics
+    stored, another process's where it finished the same run first."""
+    results = Path(results)
+    folder = run_folder(config, results)
+    results.mkdir(parents=True, exist_ok=True)
+    tmp = results / f"{TMP_PREFIX}{folder.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    write_json(tmp / CONFIG, config.resolved())
+    write_json(tmp / METRICS, metrics)
+    if state is not None:
+        torch.save(state, tmp / WEIGHTS)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process finished the same run meanwhile: keep theirs
+        shutil.rmtree(tmp)
+    return read_entry(folder, METRICS)
+
+
+def store_weights(config: RunConfig, state: dict[str, torch.Tensor], results: str | os.PathLike[str]) -> None:
+    """Write a cached run's recomputed weights (``model.pt``, which git does not keep) atomically."""
+    path = run_folder(config, results) / WEIGHTS
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def stored_config(run_hash: str, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> RunConfig:
+    """The configuration of the cached run named ``run_hash`` (its folder under ``results``); a name that
+    is not a run folder there, or one whose configuration no longer hashes to it, is a UserError."""
+    folder = Path(results) / run_hash
+    if not RUN_FOLDER.fullmatch(run_hash):
+        raise UserError(f"{run_hash!r} is not a run hash; give the 16-hex-digit name of a run folder in {results}")
+    if not (folder / CONFIG).is_file():
+        raise UserError(
+            f"no run {run_hash} in {results}; give a run folder's name, or --results for the cache that holds it"
+        )
+    config = RunConfig.from_resolved(json.loads((folder / CONFIG).read_text()))
+    if config.run_hash() != run_hash:
+        raise UserError(
+            f"run {run_hash} is stale (its configuration now hashes to {config.run_hash()}); "
+            f"`gcnprune clean --results {results}` lists such runs, and the grid recomputes them"
+        )
+    return config

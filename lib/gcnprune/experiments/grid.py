@@ -17,6 +17,7 @@ from gcnprune.methods import METHODS, get_method, grid_methods
 
 from .cache import check_results, load_run
 from .config import RunConfig, make_config
+from .executors.local import LocalExecutor
 from .repo import DEFAULT_RESULTS
 from .variants import Variant
 
@@ -99,19 +100,6 @@ class Grid:
         return out
 
 
-def run_grid(
-    grid: Grid,
-    results: str | os.PathLike[str] = DEFAULT_RESULTS,
-    data_root: str | None = None,
-    jobs: int = 1,
-    progress: bool = True,
-    executor: Executor | None = None,
-) -> pd.DataFrame:
-    """Run (or read from the cache) every run of ``grid``: :func:`~gcnprune.experiments.grid.run_configs`, in ``jobs``
-    local processes or by ``executor`` (:mod:`gcnprune.experiments.executors.base`, e.g. a Dask cluster)."""
-    return run_configs(grid.configs(data_root), results, data_root, jobs, progress, executor)
-
-
 def lineage_stages(configs: Sequence[RunConfig]) -> list[list[RunConfig]]:
     """``configs`` and their ancestors in stages, parents before the runs that start from them (grandparents
     first), each run once, in the earliest stage that has it (a grid's dense runs are parents too)."""
@@ -142,7 +130,6 @@ def run_configs(
     (``jobs`` must then stay 1). Before anything trains, a bad ``jobs``, a results path that is not a
     writable folder, or a damaged cache entry raises :class:`~gcnprune.errors.UserError`.
     """
-    from .executors.local import LocalExecutor
 
     if executor is None:
         executor = LocalExecutor(jobs)

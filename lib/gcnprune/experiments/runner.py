@@ -5,13 +5,13 @@ cluster)."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from gcnprune import __version__
 from gcnprune.data import SkeletonDataset, load_dataset
@@ -22,7 +22,7 @@ from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
 from gcnprune.train import Trainer, seed_everything, validation_split
 
-from .cache import TMP_PREFIX, load_run, read_entry, read_weights, write_json
+from .cache import WEIGHTS, load_run, read_weights, run_folder, store_run, store_weights
 from .config import RunConfig
 from .repo import DEFAULT_RESULTS, git
 
@@ -48,7 +48,14 @@ def _trajectories(dataset: SkeletonDataset, features: FeatureConfig) -> torch.Te
     return _CHUNKED[key]
 
 
-def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN, Trainer]:
+def epoch_bar(epochs: range, desc: str) -> tqdm:
+    """A training stage's epochs behind a progress bar that disappears when the stage ends."""
+    return tqdm(epochs, desc=desc, leave=False)
+
+
+def build(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN, Trainer]:
+    """The run's network, freshly initialised under its seed, and a trainer holding its fold's data (the
+    test fold, or the validation split); refuses data whose fingerprint is not the configuration's."""
     dataset = load_dataset(config.dataset, data_root, **config.dataset_options)
     if dataset.fingerprint != config.data:
         raise UserError(
@@ -67,7 +74,7 @@ def _prepare(config: RunConfig, data_root: str | None, progress: bool) -> tuple[
     model = GCN(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
                 normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
     trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
-                      config.features, config.train, generator, progress,
+                      config.features, config.train, generator, epoch_bar if progress else None,
                       torch.tensor(dataset.mirror) if dataset.mirror else None, dataset.joint_roots())  # fmt: skip
     return model, trainer
 
@@ -79,7 +86,7 @@ def prepare(
     progress: bool = False,
 ) -> tuple[GCN, Trainer, PruningMethod]:
     """The run's model (its parent's weights restored, training the parent if needed), trainer and method."""
-    model, trainer = _prepare(config, data_root, progress)
+    model, trainer = build(config, data_root, progress)
     method = get_method(config.method, config.method_config)
     parent = config.parent()
     if parent is not None:
@@ -140,7 +147,7 @@ def compute_run(
                          + ("starts from its parent's weights: pass them" if parent_state is None
                             else "is trained from scratch: it takes no parent weights"))  # fmt: skip
     training_settings()
-    model, trainer = _prepare(config, data_root, progress)
+    model, trainer = build(config, data_root, progress)
     method = get_method(config.method, config.method_config)
     if parent_state is not None:
         method.restore(model, parent_state)
@@ -171,44 +178,13 @@ def run(
     return store_run(config, metrics, model.state_dict() if keeps else None, results)
 
 
-def store_run(
-    config: RunConfig, metrics: dict[str, Any], state: dict[str, torch.Tensor] | None, results: str | os.PathLike[str]
-) -> dict[str, Any]:
-    """Write a finished run into the cache atomically (a temporary folder renamed into place; see
-    :mod:`gcnprune.experiments.cache`): its configuration, metrics and, where given, weights. Returns the metrics
-    stored, another process's where it finished the same run first."""
-    results = Path(results)
-    folder = results / config.run_hash()
-    results.mkdir(parents=True, exist_ok=True)
-    tmp = results / f"{TMP_PREFIX}{folder.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    write_json(tmp / "config.json", config.resolved())
-    write_json(tmp / "metrics.json", metrics)
-    if state is not None:
-        torch.save(state, tmp / "model.pt")
-    try:
-        tmp.rename(folder)
-    except OSError:  # another process finished the same run meanwhile: keep theirs
-        shutil.rmtree(tmp)
-    return read_entry(folder, "metrics.json")
-
-
-def store_weights(config: RunConfig, state: dict[str, torch.Tensor], results: str | os.PathLike[str]) -> None:
-    """Write a cached run's recomputed weights (``model.pt``, which git does not keep) atomically."""
-    path = Path(results) / config.run_hash() / "model.pt"
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
 def parent_weights(config: RunConfig, results: Path, data_root: str | None, progress: bool) -> dict[str, torch.Tensor]:
     """A parent run's trained weights, training it if needed (e.g. results committed without weights);
     a damaged parent folder raises :class:`~gcnprune.errors.CacheError` naming it. Weights trained again
     for a cached run must reproduce its recorded accuracy: a machine that computes differently (another
     processor's kernels) would otherwise train children from a network that is not the cached run's,
     so that is a UserError, and nothing is saved."""
-    path = results / config.run_hash() / "model.pt"
+    path = run_folder(config, results) / WEIGHTS
     cached = load_run(config, results)
     if cached is None:
         run(config, results, data_root, progress)

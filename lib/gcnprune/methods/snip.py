@@ -9,25 +9,19 @@ with magnitude pruning at equal cost, it scores the trained dense network and fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import torch
 
-from ..masks import latent_weights, magnitude_mask, set_mask
+from ..masks import latent_weights
 from ..model import GCN
 from ..train import Trainer, cross_entropy
-from .base import PruningMethod, register
+from .base import register
+from .one_shot import OneShotPruning, ScopeConfig
 
 
 @dataclass(frozen=True)
-class SnipConfig:
+class SnipConfig(ScopeConfig):
     """``scope``: one threshold over all layers (default) or the same rate in every layer."""
-
-    scope: Literal["global", "layer"] = "global"
-
-    def __post_init__(self) -> None:
-        if self.scope not in ("global", "layer"):
-            raise ValueError(f"scope must be 'global' or 'layer', got {self.scope!r}")
 
 
 def connection_sensitivity(model: GCN, trainer: Trainer) -> dict[str, torch.Tensor]:
@@ -44,14 +38,11 @@ def connection_sensitivity(model: GCN, trainer: Trainer) -> dict[str, torch.Tens
 
 
 @register
-class Snip(PruningMethod):
+class Snip(OneShotPruning):
     """Keep the weights of largest connection sensitivity on the trained dense model, then fine-tune."""
 
     name = "snip"
     Config = SnipConfig
-    parent_method = "dense"  # start from the trained dense model of the same fold and seed
 
-    def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
-        set_mask(model, magnitude_mask(connection_sensitivity(model, trainer), rate, self.config.scope))
-        trainer.fit(model, trainer.config.finetune_epochs, trainer.config.finetune_lr, desc="fine-tune")
-        return {}
+    def scores(self, model: GCN, trainer: Trainer) -> dict[str, torch.Tensor]:
+        return connection_sensitivity(model, trainer)

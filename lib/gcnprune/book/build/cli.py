@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from gcnprune.errors import UserError
+from gcnprune.experiments.profiles import DEFAULT_PROFILES, PROFILES
 from gcnprune.experiments.repo import DEFAULT_RESULTS
 
 from .errors import BookError
@@ -16,7 +17,6 @@ from .toc import BOOK_DIR, NOTEBOOKS_DIR
 
 def main(argv: Sequence[str] | None = None) -> int:
     from gcnprune.experiments.executors.clusters import scheduler_environment
-    from gcnprune.experiments.profiles import DEFAULT_PROFILES, PROFILES
 
     parser = argparse.ArgumentParser(
         prog="python -m gcnprune.book",

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from gcnprune.experiments.pids import owned_by_live_process
 
 from .errors import BuildFailed, plain_text
@@ -59,7 +61,6 @@ def clear_stale_staging(build_dir: Path) -> list[Path]:
 
 def write_config(base: Path, target: Path, announcement: str) -> None:
     """The book's ``_config.yml`` with this build's announcement banner (the source config stays untouched)."""
-    import yaml
 
     config = yaml.safe_load(base.read_text()) or {}
     config.setdefault("html", {})["announcement"] = announcement

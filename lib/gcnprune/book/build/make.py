@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gcnprune.data import DATASETS, data_folder
+from gcnprune.experiments.cache import check_results
 from gcnprune.experiments.pids import pid_lock
+from gcnprune.experiments.profiles import default_profile, get_profile
 from gcnprune.experiments.repo import DEFAULT_RESULTS
 
-from ..chapters.runs import BOOK_DATASET
+from ..chapters.runs import BOOK_DATASET, missing_runs_policy
 from .errors import BookError, ParameterError
 from .execution import execute, hide_parameter_cells, notebook_kernel
 from .html import LOCK_FILE, STAGING_PREFIX, clear_stale_staging, jupyter_book_build, replace_dir, write_config
@@ -41,9 +44,6 @@ class BookResult:
 def check_options(dataset: str, profile: str | None, jobs: int, results: str | os.PathLike[str]) -> None:
     """Refuse, before any notebook runs, an unknown dataset or profile, ``jobs`` below 1, or a results
     path that is not a writable folder (each would otherwise fail inside a notebook, or after training)."""
-    from gcnprune.data import DATASETS
-    from gcnprune.experiments.cache import check_results
-    from gcnprune.experiments.profiles import get_profile
 
     if dataset not in DATASETS:
         raise ParameterError(f"--dataset {dataset!r}: unknown dataset; choose one of {', '.join(DATASETS)}")
@@ -78,10 +78,6 @@ def make_book(
     notebook raises, :class:`BuildFailed` if the strict build fails; :class:`~gcnprune.errors.UserError` if
     another runner is building the same book folder (see :func:`~gcnprune.experiments.pids.pid_lock`).
     """  # fmt: skip
-    from gcnprune.data import data_folder
-    from gcnprune.experiments.profiles import default_profile
-
-    from ..chapters.runs import missing_runs_policy
 
     started = time.perf_counter()
     check_options(dataset, profile, int(jobs), results)

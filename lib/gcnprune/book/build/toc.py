@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from gcnprune.data.locate import REPO_ROOT
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -14,7 +16,6 @@ BOOK_DIR = REPO_ROOT / "book"
 
 def toc_files(book_dir: str | os.PathLike[str] = BOOK_DIR) -> list[str]:
     """Every ``file`` entry of the book's ``_toc.yml`` (root first), in reading order."""
-    import yaml
 
     toc = yaml.safe_load((Path(book_dir) / "_toc.yml").read_text())
     out = [toc["root"]] if "root" in toc else []

@@ -12,8 +12,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from gcnprune.experiments.cache import load_run
 from gcnprune.experiments.config import RunConfig
+from gcnprune.experiments.executors import book_executor
+from gcnprune.experiments.grid import run_configs
 
+from ..chapters.grids import ORDER
+from ..chapters.runs import chapter_configs
 from .parameters import Notebook
 
 
@@ -22,8 +27,6 @@ def notebook_configs(notebook: Notebook, values: Mapping[str, Any]) -> list[RunC
     parameter ``values`` (all of them: its parameters cell's defaults updated by what the runner
     injects); none for a notebook that is not a chapter of :mod:`gcnprune.book.chapters.grids` (each chapter's
     notebook is named after it)."""
-    from ..chapters.grids import ORDER
-    from ..chapters.runs import chapter_configs
 
     if notebook.name not in ORDER:
         return []
@@ -42,9 +45,6 @@ def train_chapters(
     """Train the runs of ``notebooks`` missing from ``results`` (``jobs`` local processes, or the Dask
     scheduler the book runner named, :func:`~gcnprune.experiments.executors.book_executor`); how many of the chapters'
     runs were missing (their parents, trained first where missing too, aside) and the seconds it took."""
-    from gcnprune.experiments.cache import load_run
-    from gcnprune.experiments.executors import book_executor
-    from gcnprune.experiments.grid import run_configs
 
     by_data: dict[str | None, dict[str, RunConfig]] = {}
     chapters = []

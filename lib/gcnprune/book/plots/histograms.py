@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import torch
 from matplotlib.figure import Figure
 
+from gcnprune.methods.priors import Prior
 from gcnprune.methods.probabilistic import band_mass
 
 from .style import DPI
@@ -59,9 +61,6 @@ def latent_histograms(
     ±a(r)/s, the prior's r-quantile of |w|: if the weights followed the prior, the band between them
     would hold a fraction r of them.
     """
-    import torch
-
-    from gcnprune.methods.priors import Prior
 
     prior = Prior.with_std(family, 1.0)  # type: ignore[arg-type]
     band = prior.threshold(rate)

@@ -18,8 +18,11 @@ import torch
 
 from gcnprune.data import dataset_info
 from gcnprune.deploy.compact import CompactGCN, load_compact
+from gcnprune.deploy.export import structure_summary
 from gcnprune.errors import UserError
+from gcnprune.experiments.cache import stored_config
 from gcnprune.experiments.repo import DEFAULT_RESULTS, REPO_ROOT
+from gcnprune.experiments.runner import build
 
 MODELS_DIR = REPO_ROOT / "models" / "sbu"
 BENCH_FILE = "bench.json"
@@ -52,7 +55,6 @@ def load_model(run: str, folder: str | os.PathLike[str] = MODELS_DIR) -> Compact
 def unit_table(bench: pd.DataFrame, folder: str | os.PathLike[str] = MODELS_DIR) -> pd.DataFrame:
     """Kept / dense units of every kind (heads, channels, hidden units…) in each benchmarked compact
     model, one column per run, labelled by method and rate."""
-    from gcnprune.deploy.export import structure_summary
 
     rows = bench[bench["format"].isin(["compact"])].drop_duplicates("run")
     columns = {}
@@ -68,11 +70,9 @@ def test_sequences(
 ) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
     """The node signals, labels and class names of the test sequences of the run ``model`` came from
     (its fold of SBU, as its training saw them): the data's folder is needed, the weights are not."""
-    from gcnprune.deploy.export import run_config
-    from gcnprune.experiments.runner import _prepare
 
-    config = run_config(model.source["run"], results or DEFAULT_RESULTS)
-    _, trainer = _prepare(config, str(data_root) if data_root is not None else None, False)
+    config = stored_config(model.source["run"], results or DEFAULT_RESULTS)
+    _, trainer = build(config, str(data_root) if data_root is not None else None, False)
     return trainer.signals(trainer.test_x), trainer.test_y, tuple(dataset_info(config.dataset).class_names)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gcnprune.data import load_dataset
 from gcnprune.data.dataset import DatasetInfo, SkeletonDataset
 from gcnprune.data.locate import DatasetNotFoundError
 
@@ -118,7 +119,6 @@ def find_datasets(
     ``roots`` gives explicit folders per name (default: the usual search, see ``data/README.md``);
     ``options`` are passed to the loader (the synthetic generator's settings).
     """  # fmt: skip
-    from gcnprune.data import load_dataset
 
     loaded: dict[str, SkeletonDataset] = {}
     missing: dict[str, str] = {}

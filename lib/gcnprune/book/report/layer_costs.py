@@ -17,8 +17,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from gcnprune.masks import magnitude_mask
 from gcnprune.model import GCN
+from gcnprune.unit_graph import PROJECTIONS
 
-PROJECTIONS = ("attention.query", "attention.key", "attention.value", "attention.adjacency_value")
 # rows without parameters: what a module computes beyond its children, named for the reader
 PRODUCTS = {"attention": "attention products (QKᵀ, A V, Â U)", "graph_conv": "graph mixing (Â H)"}
 

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
+from gcnprune.experiments.cache import saved_weights
+from gcnprune.experiments.profiles import get_profile
+from gcnprune.graphs import normalised_adjacency
+from gcnprune.masks import latent_weights, magnitude_mask
+from gcnprune.model import GCN
+from gcnprune.train import seed_everything
+
 from ..chapters.runs import ChapterRuns
 from .claims import accuracy_cell
 from .facts import MP, MP_LAYER, build_facts, pruned_rates
@@ -42,12 +49,6 @@ class LayerWeights:
 def layer_weights(chapter: ChapterRuns, profile: str, seed: int) -> LayerWeights:
     """The dense run's prunable weights: the network built as the dense run builds it (``seed``'s
     initialisation), and its trained weights from the cache where present (git keeps none)."""
-    from gcnprune.experiments.cache import saved_weights
-    from gcnprune.experiments.profiles import get_profile
-    from gcnprune.graphs import normalised_adjacency
-    from gcnprune.masks import latent_weights
-    from gcnprune.model import GCN
-    from gcnprune.train import seed_everything
 
     info, p = chapter.info, get_profile(profile)
     seed_everything(seed)  # the dense run's initialisation
@@ -72,9 +73,11 @@ def table_rates(summary: pd.DataFrame) -> list[float]:
 def kept_shares(weights: LayerWeights, rates: list[float]) -> dict[float, dict[str, float]]:
     """Per rate, the share of each layer's weights that global magnitude pruning of :attr:`LayerWeights.pruned`
     keeps."""
-    from gcnprune.masks import magnitude_mask
 
-    return {r: dict(1 - magnitude_mask(weights.pruned, r, "global").summary()["rate"]) for r in rates}
+    return {
+        r: {layer: 1 - rate for layer, rate in magnitude_mask(weights.pruned, r, "global").layer_rates().items()}
+        for r in rates
+    }
 
 
 def layer_table(weights: LayerWeights, kept: dict[float, dict[str, float]]) -> pd.DataFrame:

@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gcnprune.experiments.cache import load_run
 from gcnprune.experiments.config import RunConfig
 
+from ..chapters.grids import TRAINING_RATES
 from ..chapters.runs import ChapterRuns
 from .claims import SHOWN_RATE, accuracy_cell, claim_facts
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
@@ -24,7 +26,6 @@ Parents = dict[tuple[int, int], tuple[RunConfig, dict[str, Any] | None]]
 
 def training_rates(config: dict) -> list[float]:
     """The rates MRMP trains for (its configuration's, else the library's default)."""
-    from ..chapters.grids import TRAINING_RATES
 
     return sorted(config.get("training_rates", TRAINING_RATES))
 
@@ -32,7 +33,6 @@ def training_rates(config: dict) -> list[float]:
 def parents(chapter: ChapterRuns) -> Parents:
     """Per (fold, seed), the one trained MRMP model behind every multi_rate run, and its metrics (None where
     the cache lacks it)."""
-    from gcnprune.experiments.cache import load_run
 
     found: Parents = {}
     for c in (c for c in chapter.configs if c.method == MRMP):

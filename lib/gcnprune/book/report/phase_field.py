@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gcnprune.methods.phase_field import HISTOGRAM_AT
+
 from ..chapters.runs import ChapterRuns
 from .claims import SHOWN_RATE, accuracy_cell, claim_check, claim_facts, verdict
 from .facts import build_facts, method_config, method_rates, pruned_rates
@@ -49,7 +51,6 @@ def summed_histograms(runs: pd.DataFrame, rate: float | None) -> dict[str, dict[
 
 def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: str) -> dict[str, str]:
     """Every value the chapter glues."""
-    from gcnprune.methods.phase_field import HISTOGRAM_AT
 
     runs, config = chapter.runs, method_config(chapter, PFM)
     staples = staple_check(summary)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gcnprune.methods.priors import Prior
+from gcnprune.methods.probabilistic import HISTOGRAM_RANGE, band_mass
+
 from ..chapters.runs import ChapterRuns
 from .claims import SHOWN_RATE, accuracy_cell, claim_facts
 from .facts import build_facts, method_config, method_rates
@@ -62,8 +65,6 @@ def prior_cut_table(runs: pd.DataFrame, config: dict) -> pd.DataFrame:
     prior's cut ±a(r) read from the latent histograms at the start and end of training
     (:func:`~gcnprune.methods.probabilistic.band_mass`), and the accuracies of the evaluated network and of
     the training cut (means over runs)."""
-    from gcnprune.methods.priors import Prior
-    from gcnprune.methods.probabilistic import HISTOGRAM_RANGE, band_mass
 
     rows = cut_rows(runs)
 
@@ -91,7 +92,6 @@ def prior_cut_table(runs: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: str) -> dict[str, str]:
     """Every value the chapter glues."""
-    from gcnprune.methods.priors import Prior
 
     runs, config = chapter.runs, method_config(chapter, PMP)
     own = accuracy_cell(summary, PMP, SHOWN_RATE)

@@ -7,6 +7,8 @@ from collections import Counter
 
 import pandas as pd
 
+from gcnprune.experiments.variants import label
+
 from ..chapters.runs import ChapterRuns
 from .facts import seeds_text
 from .format import accuracy_text, achieved_rate_gap
@@ -24,7 +26,6 @@ MAIN = [
 def expected_runs(gathered: ChapterRuns) -> dict[tuple[str, float], int]:
     """The number of runs each cell (method label, target rate) of the results table should hold: one per
     split and seed that the chapters' grids run there (the paper profile adds seeds at the highest rates)."""
-    from gcnprune.experiments.variants import label
 
     return dict(Counter((label(c), c.rate) for c in gathered.configs))
 
@@ -32,7 +33,6 @@ def expected_runs(gathered: ChapterRuns) -> dict[tuple[str, float], int]:
 def cache_lines(gathered: ChapterRuns) -> str:
     """One Markdown list item per method, in the book's order: its chapters and how many of its runs the cache
     holds."""
-    from gcnprune.experiments.variants import label
 
     runs = gathered.runs
     present = set(runs["method"]) if len(runs) else set()

@@ -4,6 +4,9 @@ runs, TC's claim against magnitude pruning and how closely its evaluated network
 from __future__ import annotations
 
 import pandas as pd
+import torch
+
+from gcnprune.unit_graph import dangling_fraction
 
 from ..chapters.runs import ChapterRuns
 from .claims import claim_facts
@@ -19,9 +22,6 @@ NAMES = {MP: "MP (global)", MP_LAYER: "MP (per layer)", TC: "TC"}  # the danglin
 
 def toy_dangling(toy: ToyPruning) -> dict[str, float]:
     """The dangling fraction of each selection rule's mask of the toy network."""
-    import torch
-
-    from gcnprune.unit_graph import dangling_fraction
 
     return {rule: dangling_fraction({n: torch.as_tensor(m) for n, m in masks.items()}, toy.shapes, toy.heads)
             for rule, masks in toy.masks.items()}  # fmt: skip

@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
+from gcnprune.data import load_dataset
+from gcnprune.graphs import FeatureConfig, normalised_adjacency, trajectories
+from gcnprune.masks import kept_count, latent_weights, magnitude_mask
+from gcnprune.model import GCN, ModelConfig
+from gcnprune.train import TrainConfig, Trainer, seed_everything
+from gcnprune.unit_graph import consistent_magnitude_mask, layer_shapes
+
 
 @dataclass(frozen=True)
 class ToyPruning:
@@ -28,14 +37,6 @@ def toy_pruning(rate: float = 0.85, seed: int = 4, epochs: int = 30, lr: float =
     (:func:`gcnprune.unit_graph.consistent_magnitude_mask`, the selection rule of topologically
     consistent pruning, applied here to the same weights without its training).
     """
-    import torch
-
-    from gcnprune.data import load_dataset
-    from gcnprune.graphs import FeatureConfig, normalised_adjacency, trajectories
-    from gcnprune.masks import kept_count, latent_weights, magnitude_mask
-    from gcnprune.model import GCN, ModelConfig
-    from gcnprune.train import TrainConfig, Trainer, seed_everything
-    from gcnprune.unit_graph import consistent_magnitude_mask, layer_shapes
 
     data = load_dataset("synthetic", None, num_subjects=5, per_class_per_subject=2)
     train, test = data.split_indices(0)

@@ -1,14 +1,14 @@
-"""Who runs a grid's runs: ``jobs`` local processes (:class:`LocalExecutor`, the default) or a Dask cluster
-(:class:`~gcnprune.experiments.executors.dask.DaskExecutor`), behind one small protocol, so a grid is written the same
-way whatever runs it and gives the same numbers; :func:`grid_executor` picks one from the command line's
-options (``--jobs``, ``--scheduler``, ``--cluster``)."""
+"""What every executor is: one abstract class (:class:`Executor`) that local processes (:mod:`.local`) and a
+Dask cluster (:mod:`.dask`) implement, so a grid is written the same way whatever runs it and gives the same
+numbers; the schedule of a grid's lineage and the failures an executor reports."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from gcnprune.errors import UserError
 
@@ -19,13 +19,14 @@ SCHEDULER_ENV = (
 )
 
 
-class Executor(Protocol):
+class Executor(ABC):
     """Runs the runs of a grid that are not cached and stores them in the run cache."""
 
+    @abstractmethod
     def describe(self) -> str:
         """Where the runs go, in a few words (with the Dask dashboard's address)."""
-        ...
 
+    @abstractmethod
     def run(
         self, stages: Sequence[Sequence[RunConfig]], results: Path, data_root: str | None, done: Callable[[int], Any]
     ) -> None:
@@ -33,7 +34,6 @@ class Executor(Protocol):
         earlier stage) and write each into ``results`` as it finishes, calling ``done(1)``; a run that
         fails leaves the others going and raises :class:`RunsFailed` at the end (the local executor,
         like a plain loop, stops at the first failure instead)."""
-        ...
 
 
 def schedule(stages: Sequence[Sequence[RunConfig]]) -> tuple[list[RunConfig], dict[str, list[RunConfig]]]:

@@ -27,7 +27,7 @@ from distributed.scheduler import KilledWorker
 from .. import runner
 from ..cache import saved_weights
 from ..config import RunConfig
-from .base import RunFailure, RunsFailed
+from .base import Executor, RunFailure, RunsFailed
 
 State = dict[str, torch.Tensor]
 _ONE_RUN = threading.Lock()  # one run at a time per worker process: runs seed torch's global generator
@@ -112,7 +112,7 @@ def _failure(job: Job, key: str, future: Future) -> RunFailure:
     return RunFailure(job.config, f"{type(error).__name__}: {error}", "".join(traceback.format_exception(error)))
 
 
-class DaskExecutor:
+class DaskExecutor(Executor):
     """Sends a grid's runs to the Dask cluster of ``client``; ``log`` gets the runs that ran again after
     their worker was lost. ``retried`` maps each run hash to that count after :meth:`run`."""
 

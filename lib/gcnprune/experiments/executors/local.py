@@ -12,11 +12,11 @@ from gcnprune.errors import UserError
 
 from ..config import RunConfig
 from ..runner import preload_training, run
-from .base import schedule
+from .base import Executor, schedule
 
 
 @dataclass(frozen=True)
-class LocalExecutor:
+class LocalExecutor(Executor):
     """``jobs`` single-threaded local processes (one in-process loop for ``jobs=1``); each run writes
     itself into the cache (:func:`~gcnprune.experiments.runner.run`). Nothing to install.
 
