@@ -14,6 +14,7 @@ from gcnprune.experiments import build, make_config, train_run
 from gcnprune.graphs import trajectories
 from gcnprune.masks import get_mask, kept_count
 from gcnprune.methods import get_method
+from gcnprune.metrics import class_mean_accuracy
 from gcnprune.train import TrainConfig, augment, seed_everything, validation_split
 
 VOLATILE = {"train_seconds", "curve_seconds", "git_commit"}
@@ -248,3 +249,19 @@ def test_magnitude_fit_leaves_exact_mask_after_finetuning(scope):
     model.eval()
     for name, layer in model.prunable_layers().items():
         assert (layer.weight[mask[name] == 0] == 0).all()
+
+
+def test_class_mean_accuracy_averages_each_classes_accuracy():
+    """3 of 4 right in class 0, 1 of 2 in class 1, none of class 2's one: overall 4/7, class mean (3/4+1/2+0)/3."""
+    labels = torch.tensor([0, 0, 0, 0, 1, 1, 2])
+    predicted = torch.tensor([0, 0, 0, 1, 1, 0, 1])
+    assert math.isclose(class_mean_accuracy(predicted, labels), (3 / 4 + 1 / 2 + 0) / 3)
+    assert math.isclose(float((predicted == labels).double().mean()), 4 / 7)
+    balanced = torch.tensor([0, 0, 1, 1])
+    assert math.isclose(class_mean_accuracy(torch.tensor([0, 1, 1, 1]), balanced), 3 / 4)  # = overall when balanced
+
+
+def test_every_run_records_its_class_mean_accuracy(tmp_path):
+    model, trainer, metrics = train_run(smoke(), tmp_path, None, False)
+    assert 0.0 <= metrics["class_mean_accuracy"] <= 1.0
+    assert metrics["class_mean_accuracy"] == trainer.evaluate_classes(model)

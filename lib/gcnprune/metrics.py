@@ -1,4 +1,5 @@
-"""What a run reports: accuracy, and dense against nonzero counts of the prunable weights."""
+"""What a run reports: accuracy (overall, and averaged over classes as the papers' author reports it), and
+dense against nonzero counts of the prunable weights."""
 
 from __future__ import annotations
 
@@ -20,6 +21,24 @@ def accuracy(model: GCN, signals: torch.Tensor, labels: torch.Tensor, batch_size
     )
     model.train(was_training)
     return correct / len(labels)
+
+
+@torch.no_grad()
+def predictions(model: GCN, signals: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """The network's predicted class of every sample, in evaluation mode (hard masks, no dropout)."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(signals[i : i + batch_size]).argmax(dim=1) for i in range(0, len(signals), batch_size)])
+    model.train(was_training)
+    return out
+
+
+def class_mean_accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:
+    """The mean over the classes present in ``labels`` of each class's accuracy (its recall),
+    (1/C) Σ_c |{i : y_i = c, ŷ_i = c}| / |{i : y_i = c}|: "the average classification accuracy across all
+    action classes" that the papers' author reports; it equals overall accuracy when classes are balanced."""
+    classes = labels.unique()
+    return float(torch.stack([(predicted[labels == c] == c).double().mean() for c in classes]).mean())
 
 
 def sparsity(model: GCN) -> dict[str, float]:

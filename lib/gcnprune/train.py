@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .graphs import FeatureConfig, node_signals
-from .metrics import accuracy
+from .metrics import accuracy, class_mean_accuracy, predictions
 from .model import GCN
 
 TRAINING_VERSION = 2  # bump whenever training or data splitting computes something different (enters every run's hash)
@@ -142,6 +142,10 @@ class Trainer:
     def evaluate(self, model: GCN) -> float:
         """Accuracy on the held-out sequences (the test fold, or the validation split when tuning)."""
         return accuracy(model, self.signals(self.test_x), self.test_y)
+
+    def evaluate_classes(self, model: GCN) -> float:
+        """Accuracy averaged over the held-out sequences' classes (:func:`~gcnprune.metrics.class_mean_accuracy`)."""
+        return class_mean_accuracy(predictions(model, self.signals(self.test_x)), self.test_y)
 
     def fit(
         self,

@@ -129,7 +129,8 @@ def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod)
     start = time.perf_counter()
     extra = method.fit(model, trainer, config.rate)
     seconds = time.perf_counter() - start - extra.get("curve_seconds", 0.0)  # MRMP's curve is not training
-    return {"accuracy": trainer.evaluate(model), "train_seconds": seconds, **sparsity(model), **extra,
+    return {"accuracy": trainer.evaluate(model), "class_mean_accuracy": trainer.evaluate_classes(model),
+            "train_seconds": seconds, **sparsity(model), **extra,
             "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
             "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
 
