@@ -21,6 +21,7 @@ from gcnprune.data import (
     make_synthetic,
 )
 from gcnprune.data.fpha import SPLIT_FILE, read_split
+from gcnprune.data.sbu import FOLDS
 from gcnprune.errors import UserError
 from gcnprune.experiments.profiles import PROFILES
 
@@ -81,3 +82,13 @@ def test_data_folder(small_sbu, tmp_path, monkeypatch):
     assert data_folder("sbu") == small_sbu.folder
     with pytest.raises(DatasetNotFoundError, match="looked in: .*elsewhere"):
         data_folder("sbu", tmp_path / "elsewhere")  # a folder given explicitly must exist
+
+
+def test_the_papers_split_is_sbus_fold_5_trained_on_the_four_others():
+    """The author's SBU test set has 65 sequences: fold 5's five sets; FPHA's is its official split."""
+    sbu = dataset_info("sbu")
+    split = sbu.splits[sbu.papers_split]
+    assert sbu.papers_split == 4
+    assert split.test == ("fold5",) and sorted(FOLDS[4]) == ["s04s02", "s04s03", "s04s06", "s06s02", "s06s03"]
+    assert sorted(split.train) == ["fold1", "fold2", "fold3", "fold4"]
+    assert dataset_info("fpha").papers_split == 0

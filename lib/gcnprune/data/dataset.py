@@ -39,6 +39,8 @@ class DatasetInfo:
     where mirroring would change the class (a left-hand wave becomes a right-hand one).
     ``roots[j]`` is joint j's reference joint for joint-relative coordinates (its body's root: each
     person's torso in SBU, the wrist in FPHA); empty means the first centre joint for every joint.
+    ``papers_split`` is the split (0-based) of the papers' protocol: train on the others, test on it (``--protocol
+    papers``).
     """
 
     name: str
@@ -50,12 +52,17 @@ class DatasetInfo:
     splits: tuple[Split, ...]
     mirror: tuple[int, ...] = ()
     roots: tuple[int, ...] = ()
+    papers_split: int = 0  # the split the papers' author reports: SBU's fold 5 (his 65 test sequences)
 
     def __post_init__(self) -> None:
         joints = len(self.joint_names)
         for a, b in self.bones:
             if not (0 <= a < joints and 0 <= b < joints):
                 raise ValueError(f"{self.name}: bone ({a}, {b}) names a joint outside 0..{joints - 1}")
+        if not 0 <= self.papers_split < len(self.splits):
+            raise ValueError(
+                f"{self.name}: papers_split {self.papers_split} is not one of its {len(self.splits)} splits"
+            )
         if self.roots and (len(self.roots) != joints or not all(0 <= r < joints for r in self.roots)):
             raise ValueError(
                 f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints"
