@@ -157,11 +157,9 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show the traceback of an error, not just its message")
-    parser = argparse.ArgumentParser(prog="gcnprune", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _grid_options(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``gcnprune grid`` and its options: what to run (dataset, profile, methods, rates, folds, seeds,
+    hyperparameters) and where (local processes, a Dask scheduler or cluster)."""
     grid = sub.add_parser("grid", parents=[common], help="run a grid of runs and print mean ± std accuracy over folds")
     grid.set_defaults(handler=_grid)
     grid.add_argument("--dataset", default="synthetic", help="synthetic, sbu or fpha")
@@ -207,18 +205,40 @@ def _parser() -> argparse.ArgumentParser:
         help=f"start a Dask cluster for the grid: {CLUSTER_HELP} (see the README)",
     )
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
+
+
+def _clean_options(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``gcnprune clean`` and its options: the cache to audit, and whether to delete what it finds."""
     clean = sub.add_parser(
         "clean", parents=[common], help="list stale and damaged cached runs, and temporary folders of interrupted runs"
     )
     clean.set_defaults(handler=_clean)
     clean.add_argument("--results", default=str(DEFAULT_RESULTS))
     clean.add_argument("--delete", action="store_true", help="remove them (temporary folders of running grids stay)")
+
+
+def _recompute_options(command: argparse.ArgumentParser) -> None:
+    """Add the options of a sub-command that may recompute cached runs (export, bench): the cache, the
+    dataset's folder for runs without saved weights, and whether to show their training."""
+    command.add_argument("--results", default=str(DEFAULT_RESULTS))
+    command.add_argument("--data", default=None, help="the dataset's folder, to recompute runs without saved weights")
+    command.add_argument("--progress", action="store_true", help="show training progress while runs are recomputed")
+
+
+def _export_options(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``gcnprune export`` and its options: the run, the file to write, and how to recompute the run."""
     export = sub.add_parser(
         "export", parents=[common], help="write a run's compact model (dead structure removed, sparse)"
     )
     export.set_defaults(handler=_export)
     export.add_argument("run", help="the run's hash (its folder's name in the results)")
     export.add_argument("--out", default=None, help="the file to write (default: RUN.compact.safetensors here)")
+    _recompute_options(export)
+
+
+def _bench_options(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``gcnprune bench`` and its options: the runs, the timing (repeats, warm-up), where the figures and
+    compact models go, and how to recompute the runs."""
     bench = sub.add_parser(
         "bench",
         parents=[common],
@@ -232,12 +252,19 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--models", default=None, metavar="DIR", help="also write each run's compact model to DIR/<run>.safetensors"
     )
-    for command in (export, bench):
-        command.add_argument("--results", default=str(DEFAULT_RESULTS))
-        command.add_argument(
-            "--data", default=None, help="the dataset's folder, to recompute runs without saved weights"
-        )
-        command.add_argument("--progress", action="store_true", help="show training progress while runs are recomputed")
+    _recompute_options(bench)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The ``gcnprune`` parser: one sub-command per task, each with ``--debug`` and a handler to call."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the traceback of an error, not just its message")
+    parser = argparse.ArgumentParser(prog="gcnprune", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _grid_options(sub, common)
+    _clean_options(sub, common)
+    _export_options(sub, common)
+    _bench_options(sub, common)
     return parser
 
 

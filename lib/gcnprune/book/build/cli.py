@@ -15,9 +15,9 @@ from .make import BOOK_DATASET, make_book
 from .toc import BOOK_DIR, NOTEBOOKS_DIR
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from gcnprune.experiments.executors.clusters import scheduler_environment
-
+def _parser() -> argparse.ArgumentParser:
+    """The runner's options: the dataset, its data and profile, where runs train, which notebooks run with which
+    parameters, and the folders of the cache, the notebooks and the book."""
     parser = argparse.ArgumentParser(
         prog="python -m gcnprune.book",
         description="Execute the book's notebooks with papermill and build the Jupyter Book strictly.",
@@ -63,7 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--book", default=str(BOOK_DIR), help="the book's folder, with _config.yml and _toc.yml (default: book/)"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m gcnprune.book``: build the book as the options say; a user error prints one ``error:``
+    message and returns 1."""
+    from gcnprune.experiments.executors.clusters import scheduler_environment
+
+    args = _parser().parse_args(argv)
     try:
         with scheduler_environment(args.scheduler, args.cluster):  # sets $GCNPRUNE_SCHEDULER for the notebooks
             make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,

@@ -94,19 +94,9 @@ def _check_names(notebook: Notebook, given: Iterable[str]) -> None:
         )
 
 
-def plan(
-    notebooks_dir: Path,
-    book_dir: Path,
-    only: Sequence[str] | None,
-    params: Mapping[str, Any] | Sequence[str],
-    common: Mapping[str, Any],
-    build: bool,
-) -> tuple[list[Notebook], list[Notebook], dict[str, dict[str, Any]]]:
-    """Check everything before running anything: the TOC and the notebooks agree, every parameter exists.
-
-    Returns all notebooks (TOC order), those to execute (provenance readers last), and each one's injected
-    parameters.
-    """  # fmt: skip
+def _toc_sources(notebooks_dir: Path, book_dir: Path) -> tuple[list[str], dict[str, Path]]:
+    """The notebooks the TOC lists (in order) and the notebook sources by name, once checked to agree: every
+    listed notebook has a source and every source is listed (a book that differs would build wrongly)."""
     names = toc_notebooks(book_dir)
     sources = {p.stem: p for p in sorted(Path(notebooks_dir).glob("*.md"))}
     missing = [n for n in names if n not in sources]
@@ -121,15 +111,14 @@ def plan(
             f"{sources[unlisted[0]]} is not in the book: "
             f"add '- file: notebooks/{unlisted[0]}' to {book_dir / '_toc.yml'}"
         )
-    notebooks = [read_notebook(sources[n]) for n in names]
-    by_name = {nb.name: nb for nb in notebooks}
-    chosen = list(names)
-    if only:
-        bad = [n for n in only if n not in by_name]
-        if bad:
-            raise BookError(f"--only {bad[0]}: no such notebook in the book; notebooks: {', '.join(names)}")
-        chosen = [n for n in names if n in only]
-    # user parameters: NAME=VALUE goes to every chosen notebook, NOTEBOOK:NAME=VALUE to that one
+    return names, sources
+
+
+def _user_parameters(
+    params: Mapping[str, Any] | Sequence[str], names: list[str], chosen: list[str], by_name: Mapping[str, Notebook]
+) -> dict[str, dict[str, Any]]:
+    """Each notebook's user parameters: NAME=VALUE goes to every chosen notebook, NOTEBOOK:NAME=VALUE to that
+    one. Refuses an unknown notebook, one that is not being executed, and a name its parameters cell lacks."""
     if isinstance(params, Mapping):
         items = [(None, k, v) for k, v in params.items()]
     else:
@@ -144,6 +133,32 @@ def plan(
         if given and n not in chosen:
             raise ParameterError(f"--param {n}:{next(iter(given))}: notebook {n} is not being executed (see --only)")
         _check_names(by_name[n], given)
+    return targeted
+
+
+def plan(
+    notebooks_dir: Path,
+    book_dir: Path,
+    only: Sequence[str] | None,
+    params: Mapping[str, Any] | Sequence[str],
+    common: Mapping[str, Any],
+    build: bool,
+) -> tuple[list[Notebook], list[Notebook], dict[str, dict[str, Any]]]:
+    """Check everything before running anything: the TOC and the notebooks agree, every parameter exists.
+
+    Returns all notebooks (TOC order), those to execute (provenance readers last), and each one's injected
+    parameters.
+    """  # fmt: skip
+    names, sources = _toc_sources(notebooks_dir, book_dir)
+    notebooks = [read_notebook(sources[n]) for n in names]
+    by_name = {nb.name: nb for nb in notebooks}
+    chosen = list(names)
+    if only:
+        bad = [n for n in only if n not in by_name]
+        if bad:
+            raise BookError(f"--only {bad[0]}: no such notebook in the book; notebooks: {', '.join(names)}")
+        chosen = [n for n in names if n in only]
+    targeted = _user_parameters(params, names, chosen, by_name)
     if only and build:  # the pages that summarise the others are refreshed too
         chosen += [n for n in names if by_name[n].reads_provenance and n not in chosen]
     order = [by_name[n] for n in chosen if not by_name[n].reads_provenance]
