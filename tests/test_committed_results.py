@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from gcnprune.book.chapters.grids import ORDER, bench_grid, chapter_grids, development_grid
-from gcnprune.book.chapters.tuning import CANDIDATES, DENSE_CANDIDATES, DENSE_FOLDS, dense_config, tuning_configs
+from gcnprune.book.chapters.tuning import (
+    CANDIDATES,
+    DENSE_CANDIDATES,
+    DENSE_FOLDS,
+    FPHA_DENSE_CANDIDATES,
+    dense_config,
+    fpha_dense_config,
+    tuning_configs,
+)
 from gcnprune.experiments import RunConfig, audit_cache, stale_runs
 from gcnprune.methods import METHODS
 
@@ -24,6 +32,7 @@ def _asked_for() -> set[str]:
                                 for c in g.configs()]  # fmt: skip
     configs += development_grid("paper").configs() + bench_grid().configs()
     configs += [dense_config(name, fold) for name in DENSE_CANDIDATES for fold in DENSE_FOLDS]
+    configs += [fpha_dense_config(name) for name in FPHA_DENSE_CANDIDATES]
     configs += [c for method in CANDIDATES for group in tuning_configs(method).values() for c in group]
     hashes = {c.run_hash() for c in configs}
     for config in configs:  # parents of what is asked for (MRMP's trained model, validation dense runs)
@@ -73,9 +82,8 @@ def test_every_method_declares_the_parent_its_committed_runs_started_from():
 
 @pytest.mark.skipif(not committed, reason="no committed runs in results/")
 def test_the_tuning_record_is_committed_for_every_candidate():
-    """Every candidate of :mod:`gcnprune.book.chapters.tuning` has its validation runs committed, so the method
-    chapters'
-    tables show no "not run"."""
+    """Every candidate of :mod:`gcnprune.book.chapters.tuning` has its validation runs committed, so the
+    method chapters' tables show no "not run"."""
     absent = [c.run_hash() for m in CANDIDATES for group in tuning_configs(m).values() for c in group
               if not (RESULTS / c.run_hash() / "metrics.json").is_file()]  # fmt: skip
     assert absent == [], f"{len(absent)} tuning runs are not committed; train them with scripts/tune_methods.py"

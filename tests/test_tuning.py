@@ -10,15 +10,19 @@ from cache_fixture import write_runs
 from gcnprune.book.chapters.tuning import (
     CANDIDATES,
     DENSE_CANDIDATES,
+    FPHA_DENSE_CANDIDATES,
     TUNING_FOLDS,
     TUNING_RATES,
     TUNING_SEED,
     candidate_label,
     dense_config,
     dense_tuning_table,
+    fpha_dense_config,
+    fpha_dense_table,
     tuning_configs,
     tuning_table,
 )
+from gcnprune.experiments.config import make_config
 from gcnprune.experiments.grid import cached_runs
 from gcnprune.experiments.repo import DEFAULT_RESULTS
 from gcnprune.methods import get_method
@@ -128,3 +132,18 @@ def test_dense_candidates_change_only_what_they_name():
     assert base.evaluate == "validation" and base.seed == 0 and base.fold == 2
     assert mirrored.train.mirror and not base.train.mirror
     assert (mirrored.model, mirrored.features) == (base.model, base.features)
+
+
+def test_fpha_dense_table_reads_the_development_runs_and_marks_the_others(tmp_path):
+    """FPHA candidates train on the development split's training part and score on its development part (the
+    fold's test side: FPHA's official test half is not in the project); the adopted one is the FPHA grid's dense."""
+    adopted = fpha_dense_config("900 epochs, relative, 24 chunks (adopted)")
+    assert adopted.dataset == "fpha" and adopted.evaluate == "test" and adopted.fold == 0
+    assert adopted == make_config("fpha", "paper", 0, "dense", 0.0)
+    author = fpha_dense_config("author's input (4 chunks, positions only)")
+    assert (author.features.chunks, author.features.relative) == (4, False)
+    write_runs([author], tmp_path, accuracy=0.567)
+    table = fpha_dense_table(tmp_path)
+    assert list(table.index) == list(FPHA_DENSE_CANDIDATES)
+    assert table.loc["author's input (4 chunks, positions only)", "development accuracy (%)"] == "56.7"
+    assert table.loc["adopted, 2700 epochs", "development accuracy (%)"] == "not run"

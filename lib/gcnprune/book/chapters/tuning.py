@@ -48,6 +48,7 @@ CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fol
     "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is faster, and lower here)",
 }  # fmt: skip
 OLD_FEATURES = {"chunks": 12, "relative": False}  # before the first dense sweep; candidates name what they change
+AUTHOR_FEATURES = {"chunks": 4, "relative": False}  # the author's input: 4 chunks' mean positions, nothing else
 DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the paper profile's configuration
     "300 epochs": {"train": {"epochs": 300}, "features": OLD_FEATURES},
     "900 epochs": {"train": {"epochs": 900}, "features": OLD_FEATURES},
@@ -64,8 +65,17 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
     "adopted, dropout 0.3": {"model": {"dropout": 0.3}},
     "adopted, mirrored, dropout 0.3, 128 graph channels": {"train": {"mirror": True},
                                                            "model": {"graph_channels": 128, "dropout": 0.3}},
+    # the author's published recipe (arXiv 2511.21625, §4), one ingredient at a time on our architecture
+    "author's input (4 chunks, positions only)": {"features": AUTHOR_FEATURES},
+    "author's input, 2700 epochs": {"features": AUTHOR_FEATURES, "train": {"epochs": 2700}},
+    "author's input and training (2700 epochs, full batch, no dropout, no augmentation)": {
+        "features": AUTHOR_FEATURES, "train": {"epochs": 2700, "batch_size": 1024, "augment": False},
+        "model": {"dropout": 0.0}},
+    "adopted, 2700 epochs": {"train": {"epochs": 2700}},
 }  # fmt: skip
 DENSE_FOLDS = (0, 1, 2, 3, 4)
+FPHA_DENSE_CANDIDATES = ("900 epochs, relative, 24 chunks (adopted)", "adopted, 2700 epochs",
+                         "author's input (4 chunks, positions only)", "author's input, 2700 epochs")  # fmt: skip
 FIDELITY = {"soft_rate": "soft rate", "kept_overlap": "kept overlap", "threshold_rate": "prior cut's rate"}
 
 
@@ -109,12 +119,33 @@ def tuning_table(
     return pd.DataFrame(rows).fillna("").set_index(["rate", "candidate"])
 
 
+def _candidate(config: RunConfig, name: str) -> RunConfig:
+    """``config`` with the changes of the dense candidate ``name`` applied."""
+    return replace(config, **{k: replace(getattr(config, k), **v) for k, v in DENSE_CANDIDATES[name].items()})
+
+
 def dense_config(
     name: str, fold: int, profile: str = "paper", data_root: str | os.PathLike[str] | None = None
 ) -> RunConfig:
     """The validation run of the dense candidate ``name`` on ``fold`` (seed 0)."""
-    config = make_config("sbu", profile, fold, "dense", 0.0, evaluate="validation", data_root=data_root)
-    return replace(config, **{k: replace(getattr(config, k), **v) for k, v in DENSE_CANDIDATES[name].items()})
+    return _candidate(make_config("sbu", profile, fold, "dense", 0.0, evaluate="validation", data_root=data_root), name)
+
+
+def fpha_dense_config(name: str, profile: str = "paper", data_root: str | os.PathLike[str] | None = None) -> RunConfig:
+    """The FPHA run of the dense candidate ``name``: trained on the development split's training part and scored
+    on its development part, never on FPHA's official test half (which the project does not hold)."""
+    return _candidate(make_config("fpha", profile, 0, "dense", 0.0, data_root=data_root), name)
+
+
+def fpha_dense_table(results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper") -> pd.DataFrame:
+    """One row per FPHA dense candidate (:data:`FPHA_DENSE_CANDIDATES`): its development-split accuracy (%), read
+    from the cache (the committed record by default), "not run" where it has no run there."""
+    rows = []
+    for name in FPHA_DENSE_CANDIDATES:
+        runs, _ = cached_runs([fpha_dense_config(name, profile)], results)
+        score = f"{runs['accuracy'].iloc[0] * 100:.1f}" if len(runs) else "not run"
+        rows.append({"candidate": name, "development accuracy (%)": score})
+    return pd.DataFrame(rows).set_index("candidate")
 
 
 def dense_tuning_table(results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper") -> pd.DataFrame:
