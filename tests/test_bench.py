@@ -23,7 +23,7 @@ from gcnprune.deploy.bench import (  # fmt: skip
     state_dict_bytes,
 )
 from gcnprune.deploy.compact import load_compact
-from gcnprune.deploy.export import compact_model
+from gcnprune.deploy.compaction import compact_model
 from gcnprune.errors import UserError
 from gcnprune.experiments import run
 

@@ -19,7 +19,8 @@ from test_methods_topological import CHANNELS, FEATURES, HEADS, full, tiny
 
 from gcnprune.cli import main
 from gcnprune.deploy.compact import CompactGCN, load_compact
-from gcnprune.deploy.export import check_logits, compact_model, export_run, removed_units, structure_summary
+from gcnprune.deploy.compaction import compact_model, removed_units, structure_summary
+from gcnprune.deploy.export import check_logits, export_run
 from gcnprune.deploy.tensor_file import from_csr, index_dtype, pack_matrix, read_tensors, to_csr, write_tensors
 from gcnprune.errors import UserError
 from gcnprune.experiments import load_run, run

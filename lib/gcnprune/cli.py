@@ -22,7 +22,8 @@ import pandas as pd
 
 from .data import DatasetNotFoundError, load_dataset
 from .deploy.bench import bench_record, bench_runs, format_table, machine
-from .deploy.export import export_run, structure_summary
+from .deploy.compaction import structure_summary
+from .deploy.export import export_run
 from .errors import UserError
 from .experiments import options as options
 from .experiments.cache import audit_cache, check_results

@@ -44,7 +44,8 @@ from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
 
 from .compact import CompactGCN
-from .export import export_run, structure_summary
+from .compaction import structure_summary
+from .export import export_run
 from .tensor_file import matrix_format
 
 BATCHES = (1, 64)

@@ -108,7 +108,7 @@ class PackedLinear(nn.Module):
 
 
 class CompactGCN(nn.Module):
-    """The compact model (see the module's docstring); ``tensors`` as :func:`gcnprune.deploy.export.compact_model`
+    """The compact model (see the module's docstring); ``tensors`` as :func:`gcnprune.deploy.compaction.compact_model`
     builds them or a file holds them, ``structure`` (surviving units' original indices) and ``source``
     (the run) are carried into the file for readers."""
 

@@ -18,7 +18,7 @@ import torch
 
 from gcnprune.data import dataset_info
 from gcnprune.deploy.compact import CompactGCN, load_compact
-from gcnprune.deploy.export import structure_summary
+from gcnprune.deploy.compaction import structure_summary
 from gcnprune.errors import UserError
 from gcnprune.experiments.cache import stored_config
 from gcnprune.experiments.repo import DEFAULT_RESULTS, REPO_ROOT
