@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gcnprune.data import load_dataset
+from gcnprune.data import DATASETS, dataset_info, load_dataset
 from gcnprune.data.dataset import DatasetInfo, SkeletonDataset
 from gcnprune.data.locate import DatasetNotFoundError
+from gcnprune.experiments.profiles import get_profile
 
 
 def found_lines(found: Mapping[str, Sized], missing: Mapping[str, str]) -> str:
@@ -128,3 +129,8 @@ def find_datasets(
         except DatasetNotFoundError as error:
             missing[name] = str(error)
     return loaded, missing
+
+
+# the names the datasets notebook uses
+__all__ = ["DATASETS", "class_counts", "counts_unavailable", "dataset_info", "describe_table",
+           "find_datasets", "found_lines", "get_profile", "not_drawn"]  # fmt: skip

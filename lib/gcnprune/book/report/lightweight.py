@@ -6,6 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from gcnprune.experiments.profiles import get_profile
+from gcnprune.masks import latent_weights
+
+from .layer_costs import layer_costs, pruning_patterns
 
 
 def cost_facts(costs: pd.DataFrame) -> dict[str, str]:
@@ -61,3 +64,8 @@ def design_facts(summary: pd.DataFrame, pruned: pd.DataFrame, design_profile: st
         "lw_small_size": f"{int(small['parameters']):,}",
         "lw_small_acc": f"{small['accuracy']:.1f} %",
     }
+
+
+# the names the designing-a-lightweight-gcn notebook uses
+__all__ = ["cost_facts", "design_facts", "latent_weights", "layer_costs", "pattern_facts",
+           "pruning_patterns"]  # fmt: skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
+from gcnprune.experiments import summarise
 from gcnprune.experiments.cache import saved_weights
 from gcnprune.experiments.profiles import get_profile
 from gcnprune.graphs import normalised_adjacency
@@ -19,6 +20,7 @@ from ..chapters.runs import ChapterRuns
 from .claims import accuracy_cell
 from .facts import MP, MP_LAYER, build_facts, pruned_rates
 from .format import accuracy_text, gap
+from .tables import summary_table
 
 SHORT_NAMES = {
     "attention.query": "query",
@@ -162,3 +164,8 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str) -> dict[str
         "mp_dangling_layer": dangling_text(summary, MP_LAYER),
     })  # fmt: skip
     return found
+
+
+# the names the magnitude-pruning notebook uses
+__all__ = ["facts", "kept_shares", "layer_facts", "layer_table", "layer_weights", "summarise",
+           "summary_table", "table_rates"]  # fmt: skip

@@ -9,15 +9,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gcnprune.experiments import summarise
 from gcnprune.experiments.cache import load_run
 from gcnprune.experiments.config import RunConfig
 
 from ..chapters.grids import TRAINING_RATES
 from ..chapters.runs import ChapterRuns
-from .claims import SHOWN_RATE, accuracy_cell, claim_facts
+from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, claim_table
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
+from .tables import cut_drift_table, summary_table
 
 MRMP, SRMP = "multi_rate", "probabilistic"
 NAMES = {MRMP: "MRMP (one model)", SRMP: "SRMP (one model per rate)", MP: "MP (global)", MP_LAYER: "MP (per layer)"}
@@ -154,3 +156,10 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
         "mr_cut_mrmp": drift_summary(drift, MRMP, CUT_TOLERANCE),
         "mr_cut_srmp": drift_summary(drift, SRMP, CUT_TOLERANCE),
     }
+
+
+# the names the multi-rate notebook uses
+__all__ = ["CUT_TOLERANCE", "MP", "MP_LAYER", "MRMP", "NAMES", "SRMP", "accuracy_table",
+           "claim_against_mp", "claim_table", "cost_display", "cost_table", "curves", "cut_drift",
+           "cut_drift_table", "facts", "method_config", "parents", "summarise", "summary_table",
+           "training_rates"]  # fmt: skip

@@ -6,14 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gcnprune.experiments import summarise
 from gcnprune.methods.phase_field import HISTOGRAM_AT
 
 from ..chapters.runs import ChapterRuns
-from .claims import SHOWN_RATE, accuracy_cell, claim_check, claim_facts, verdict
-from .facts import build_facts, method_config, method_rates, pruned_rates
+from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_check, claim_facts, claim_table, verdict
+from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import method_rows, soft_mask_fidelity
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
 from .soft_masks import soft_mask_facts
+from .tables import soft_mask_table, summary_table
 
 PFM = "phase_field"
 STAPLES = ["budget", "budget_l1", "budget_entropy"]  # the same training with a staple regulariser instead
@@ -79,3 +81,9 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
         **{f"{key}_all": value for key, value in soft_mask_facts("pf", fidelity).items()},
         "pf_achieved_gap": achieved_rate_gap(runs),
     }
+
+
+# the names the phase-field notebook uses
+__all__ = ["MP", "MP_LAYER", "PFM", "RATE_SERIES", "STAPLES", "claim_against_mp", "claim_table", "facts",
+           "histogram_rate", "soft_mask_fidelity", "soft_mask_table", "staple_check", "summarise",
+           "summary_table", "summed_histograms"]  # fmt: skip

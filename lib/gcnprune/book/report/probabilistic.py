@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gcnprune.experiments import summarise
 from gcnprune.methods.priors import Prior
 from gcnprune.methods.probabilistic import HISTOGRAM_RANGE, band_mass
 
 from ..chapters.runs import ChapterRuns
-from .claims import SHOWN_RATE, accuracy_cell, claim_facts
-from .facts import build_facts, method_config, method_rates
+from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, claim_table
+from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
+from .tables import cut_drift_table, summary_table
 
 PMP = "probabilistic"  # trains and cuts at the prior's quantile, with the alignment
 ABLATION = "probabilistic (alignment_weight=0.0)"  # the prior's threshold without alignment (η = 0)
@@ -125,3 +127,10 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
         "pmp_cut_worst_ablation": format_extreme(extreme(method_rows(drift, ABLATION), "drift_max")),
         "pmp_achieved_gap": achieved_rate_gap(runs),
     }  # fmt: skip
+
+
+# the names the probabilistic notebook uses
+__all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "HISTOGRAM_RANGE", "MP", "MP_LAYER", "PMP",
+           "RATE_SERIES", "claim_against_mp", "claim_table", "cut_drift", "cut_drift_table", "cut_labels",
+           "cut_rows", "facts", "histogram_rate", "latent_panels", "method_config", "prior_cut_table",
+           "summarise", "summary_table"]  # fmt: skip

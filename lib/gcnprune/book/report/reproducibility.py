@@ -54,3 +54,7 @@ def environment_tables(notebooks: dict[str, dict[str, Any]]) -> tuple[pd.DataFra
     packages = pd.DataFrame({"version": {"python": last["python"], **versions}})
     machine = pd.DataFrame({"value": {k: str(v) for k, v in last["machine"].items()}})
     return packages, machine
+
+
+# the names the reproducibility notebook uses
+__all__ = ["build_text", "environment_tables", "execution_table", "load_record", "parameter_table"]

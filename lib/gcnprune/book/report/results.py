@@ -7,11 +7,13 @@ from collections import Counter
 
 import pandas as pd
 
+from gcnprune.experiments import summarise
 from gcnprune.experiments.variants import label
 
 from ..chapters.runs import ChapterRuns
 from .facts import seeds_text
 from .format import accuracy_text, achieved_rate_gap
+from .tables import results_table, summary_table
 
 MAIN = [
     "magnitude",
@@ -74,3 +76,8 @@ def facts(gathered: ChapterRuns, summary: pd.DataFrame | None) -> dict[str, str]
         "res_incomplete": str(short),
         "res_missing": str(len(gathered.missing)),
     }
+
+
+# the names the results notebook uses
+__all__ = ["cache_lines", "expected_runs", "facts", "figure_methods", "rate_bands", "results_table",
+           "summarise", "summary_table"]  # fmt: skip

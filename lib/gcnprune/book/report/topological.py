@@ -6,15 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from gcnprune.experiments import summarise
 from gcnprune.unit_graph import dangling_fraction
 
 from ..chapters.runs import ChapterRuns
-from .claims import claim_facts
+from .claims import claim_against_mp, claim_facts, claim_table
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import soft_mask_fidelity
 from .format import NOT_RUN, mean_std_column, rate_list
 from .soft_masks import soft_mask_facts
-from .toy_network import ToyPruning
+from .tables import soft_mask_table, summary_table
+from .toy_network import ToyPruning, toy_pruning
 
 TC = "topological"
 NAMES = {MP: "MP (global)", MP_LAYER: "MP (per layer)", TC: "TC"}  # the dangling table's column names
@@ -88,3 +90,8 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
         "tc_toy_mp": f"{100 * dangling['magnitude pruning']:.0f} %",
         "tc_toy_tc": f"{100 * dangling['topologically consistent']:.0f} %",
     }
+
+
+# the names the topological notebook uses
+__all__ = ["MP", "MP_LAYER", "TC", "claim_against_mp", "claim_table", "dangling_table", "facts",
+           "soft_mask_fidelity", "soft_mask_table", "summarise", "summary_table", "toy_pruning"]  # fmt: skip

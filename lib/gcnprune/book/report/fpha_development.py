@@ -1,0 +1,10 @@
+"""The FPHA development chapter's names: its runs are summarised and tabled as the method chapters' are."""
+
+from __future__ import annotations
+
+from gcnprune.experiments import summarise
+
+from .tables import summary_table
+
+# the names the fpha-development notebook uses
+__all__ = ["summarise", "summary_table"]
