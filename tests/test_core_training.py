@@ -264,4 +264,5 @@ def test_class_mean_accuracy_averages_each_classes_accuracy():
 def test_every_run_records_its_class_mean_accuracy(tmp_path):
     model, trainer, metrics = train_run(smoke(), tmp_path, None, False)
     assert 0.0 <= metrics["class_mean_accuracy"] <= 1.0
-    assert metrics["class_mean_accuracy"] == trainer.evaluate_classes(model)
+    assert (metrics["accuracy"], metrics["class_mean_accuracy"]) == trainer.held_out_scores(model)
+    assert metrics["accuracy"] == trainer.evaluate(model)

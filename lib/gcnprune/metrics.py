@@ -11,19 +11,6 @@ from .unit_graph import dangling_fraction, layer_shapes
 
 
 @torch.no_grad()
-def accuracy(model: GCN, signals: torch.Tensor, labels: torch.Tensor, batch_size: int = 256) -> float:
-    """Top-1 accuracy of the network in evaluation mode (hard masks, no dropout)."""
-    was_training = model.training
-    model.eval()
-    correct = sum(
-        int((model(signals[i : i + batch_size]).argmax(dim=1) == labels[i : i + batch_size]).sum())
-        for i in range(0, len(labels), batch_size)
-    )
-    model.train(was_training)
-    return correct / len(labels)
-
-
-@torch.no_grad()
 def predictions(model: GCN, signals: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """The network's predicted class of every sample, in evaluation mode (hard masks, no dropout)."""
     was_training = model.training
@@ -31,6 +18,11 @@ def predictions(model: GCN, signals: torch.Tensor, batch_size: int = 256) -> tor
     out = torch.cat([model(signals[i : i + batch_size]).argmax(dim=1) for i in range(0, len(signals), batch_size)])
     model.train(was_training)
     return out
+
+
+def accuracy(model: GCN, signals: torch.Tensor, labels: torch.Tensor, batch_size: int = 256) -> float:
+    """Top-1 accuracy of the network in evaluation mode (hard masks, no dropout)."""
+    return int((predictions(model, signals, batch_size) == labels).sum()) / len(labels)
 
 
 def class_mean_accuracy(predicted: torch.Tensor, labels: torch.Tensor) -> float:

@@ -143,9 +143,11 @@ class Trainer:
         """Accuracy on the held-out sequences (the test fold, or the validation split when tuning)."""
         return accuracy(model, self.signals(self.test_x), self.test_y)
 
-    def evaluate_classes(self, model: GCN) -> float:
-        """Accuracy averaged over the held-out sequences' classes (:func:`~gcnprune.metrics.class_mean_accuracy`)."""
-        return class_mean_accuracy(predictions(model, self.signals(self.test_x)), self.test_y)
+    def held_out_scores(self, model: GCN) -> tuple[float, float]:
+        """Accuracy on the held-out sequences and its mean over their classes
+        (:func:`~gcnprune.metrics.class_mean_accuracy`), from one pass of predictions."""
+        predicted = predictions(model, self.signals(self.test_x))
+        return int((predicted == self.test_y).sum()) / len(self.test_y), class_mean_accuracy(predicted, self.test_y)
 
     def fit(
         self,

@@ -1,13 +1,12 @@
-"""Running runs: one run trained from scratch or from its parent's weights (or read from the cache), and
-many at once, parents first, by an executor (:mod:`gcnprune.experiments.executors.base`: local processes or a Dask
-cluster)."""
+"""One run: trained from scratch or from its parent's weights (training the parent first if it is not
+cached), or read from the cache; many runs at once are :func:`gcnprune.experiments.grid.run_configs`'s."""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,9 +24,6 @@ from gcnprune.train import Trainer, seed_everything, validation_split
 from .cache import WEIGHTS, load_run, read_weights, run_folder, store_run, store_weights
 from .config import RunConfig
 from .repo import DEFAULT_RESULTS, git
-
-if TYPE_CHECKING:
-    pass
 
 
 def git_commit() -> str:
@@ -129,9 +125,9 @@ def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod)
     start = time.perf_counter()
     extra = method.fit(model, trainer, config.rate)
     seconds = time.perf_counter() - start - extra.get("curve_seconds", 0.0)  # MRMP's curve is not training
-    return {"accuracy": trainer.evaluate(model), "class_mean_accuracy": trainer.evaluate_classes(model),
-            "train_seconds": seconds, **sparsity(model), **extra,
-            "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
+    accuracy, class_mean = trainer.held_out_scores(model)
+    return {"accuracy": accuracy, "class_mean_accuracy": class_mean, "train_seconds": seconds,
+            **sparsity(model), **extra, "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
             "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
 
 
