@@ -18,10 +18,9 @@ from gcnprune.book.chapters.tuning import (
     DENSE_FOLDS,
     FPHA_DENSE_CANDIDATES,
     dense_config,
-    dense_tuning_table,
     fpha_dense_config,
-    fpha_dense_table,
 )
+from gcnprune.book.report.tuning import dense_tuning_table, fpha_dense_table
 from gcnprune.experiments import run_configs
 
 

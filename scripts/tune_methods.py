@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from gcnprune.book.chapters.tuning import CANDIDATES, CHOSEN, tuning_configs, tuning_table
+from gcnprune.book.chapters.tuning import CANDIDATES, CHOSEN, tuning_configs
+from gcnprune.book.report.tuning import tuning_table
 from gcnprune.experiments import run_configs
 
 

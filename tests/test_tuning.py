@@ -16,12 +16,10 @@ from gcnprune.book.chapters.tuning import (
     TUNING_SEED,
     candidate_label,
     dense_config,
-    dense_tuning_table,
     fpha_dense_config,
-    fpha_dense_table,
     tuning_configs,
-    tuning_table,
 )
+from gcnprune.book.report.tuning import dense_tuning_table, fpha_dense_table, tuning_table
 from gcnprune.experiments.config import make_config
 from gcnprune.experiments.grid import cached_runs
 from gcnprune.experiments.repo import DEFAULT_RESULTS

@@ -7,8 +7,7 @@ from __future__ import annotations
 from .design import build_model, design_summary, grid_runs
 from .grids import ALL_RATES, CHAPTERS, HIGH_RATES, ORDER, TRAINING_RATES, chapter_grids, development_grid
 from .runs import BOOK_DATASET, ChapterRuns, chapter_configs, chapter_runs, collect_runs
-from .tuning import dense_tuning_table, tuning_table
 
 __all__ = ["ALL_RATES", "BOOK_DATASET", "CHAPTERS", "HIGH_RATES", "ORDER", "TRAINING_RATES", "ChapterRuns",
-           "build_model", "chapter_configs", "chapter_runs", "chapter_grids", "collect_runs", "dense_tuning_table",
-           "design_summary", "development_grid", "grid_runs", "tuning_table"]  # fmt: skip
+           "build_model", "chapter_configs", "chapter_runs", "chapter_grids", "collect_runs",
+           "design_summary", "development_grid", "grid_runs"]  # fmt: skip

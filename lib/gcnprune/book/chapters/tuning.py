@@ -1,7 +1,7 @@
 """The record behind the defaults: the dense network's candidate settings and each method's, trained on
 validation splits carved from SBU's training folds and scored there, never on the test sets; the methods
 at the high rates where they differ (``scripts/tune_dense.py`` and ``scripts/tune_methods.py`` train them;
-the magnitude chapter shows :func:`dense_tuning_table`, the method chapters :func:`tuning_table`).
+the chapters show their tables through :mod:`gcnprune.book.report.tuning`).
 
 A validation split holds out 20 % of a fold's training sequences as whole actor pairs
 (:func:`gcnprune.train.validation_split`). The methods' record is seed 1's: a candidate starts from the
@@ -17,14 +17,7 @@ import os
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from gcnprune.experiments.config import RunConfig, make_config
-from gcnprune.experiments.grid import cached_runs
-from gcnprune.experiments.repo import DEFAULT_RESULTS
-
-from ..report.format import mean_std
 
 TUNING_RATES = (0.98, 0.99)
 TUNING_FOLDS = (0, 1)  # 0-based
@@ -76,7 +69,6 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
 DENSE_FOLDS = (0, 1, 2, 3, 4)
 FPHA_DENSE_CANDIDATES = ("900 epochs, relative, 24 chunks (adopted)", "adopted, 2700 epochs",
                          "author's input (4 chunks, positions only)", "author's input, 2700 epochs")  # fmt: skip
-FIDELITY = {"soft_rate": "soft rate", "kept_overlap": "kept overlap", "threshold_rate": "prior cut's rate"}
 
 
 def candidate_label(candidate: dict[str, Any]) -> str:
@@ -98,27 +90,6 @@ def tuning_configs(
     }
 
 
-def tuning_table(
-    method: str, results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper"
-) -> pd.DataFrame:
-    """One row per rate and candidate of ``method``: validation accuracy (mean ± std over the folds, %), the
-    evaluated network's achieved rate, and the fidelity measures its runs record; read from the cache
-    (the committed record by default), a candidate without runs there marked "not run"."""
-    rows = []
-    for (rate, label), configs in tuning_configs(method, profile=profile).items():
-        runs, _ = cached_runs(configs, results)
-        row: dict[str, Any] = {"rate": f"{rate:g}", "candidate": label, "folds": len(runs)}
-        if len(runs):
-            acc = runs["accuracy"].to_numpy() * 100
-            row["validation accuracy (%)"] = mean_std(acc.mean(), acc.std())
-            row["achieved rate"] = f"{runs['achieved_rate'].mean():.4f}"
-            row.update({name: f"{runs[key].mean():.4f}" for key, name in FIDELITY.items() if key in runs})
-        else:
-            row["validation accuracy (%)"] = "not run"
-        rows.append(row)
-    return pd.DataFrame(rows).fillna("").set_index(["rate", "candidate"])
-
-
 def _candidate(config: RunConfig, name: str) -> RunConfig:
     """``config`` with the changes of the dense candidate ``name`` applied."""
     return replace(config, **{k: replace(getattr(config, k), **v) for k, v in DENSE_CANDIDATES[name].items()})
@@ -135,29 +106,3 @@ def fpha_dense_config(name: str, profile: str = "paper", data_root: str | os.Pat
     """The FPHA run of the dense candidate ``name``: trained on the development split's training part and scored
     on its development part, never on FPHA's official test half (which the project does not hold)."""
     return _candidate(make_config("fpha", profile, 0, "dense", 0.0, data_root=data_root), name)
-
-
-def fpha_dense_table(results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper") -> pd.DataFrame:
-    """One row per FPHA dense candidate (:data:`FPHA_DENSE_CANDIDATES`): its development-split accuracy (%), read
-    from the cache (the committed record by default), "not run" where it has no run there."""
-    rows = []
-    for name in FPHA_DENSE_CANDIDATES:
-        runs, _ = cached_runs([fpha_dense_config(name, profile)], results)
-        score = f"{runs['accuracy'].iloc[0] * 100:.1f}" if len(runs) else "not run"
-        rows.append({"candidate": name, "development accuracy (%)": score})
-    return pd.DataFrame(rows).set_index("candidate")
-
-
-def dense_tuning_table(results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper") -> pd.DataFrame:
-    """One row per dense candidate: validation accuracy (mean ± std over the folds run, %) and each fold's,
-    read from the cache (the committed record by default); a fold without a run is left blank."""
-    rows = []
-    for name in DENSE_CANDIDATES:
-        runs, _ = cached_runs([dense_config(name, fold, profile) for fold in DENSE_FOLDS], results)
-        acc = dict(zip(runs["fold"], runs["accuracy"] * 100)) if len(runs) else {}
-        scores = np.array(list(acc.values()))
-        row: dict[str, Any] = {"candidate": name, "folds": len(scores)}
-        row["validation accuracy (%)"] = mean_std(scores.mean(), scores.std()) if len(scores) else "not run"
-        row.update({f"fold {f + 1}": f"{acc[f]:.1f}" if f in acc else "" for f in DENSE_FOLDS})
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("candidate")

@@ -4,7 +4,3 @@ from a chapter's runs, so that a chapter's code cells are calls and display only
 ``format`` words numbers the same way on every page; ``build`` and ``claim`` hold the facts every method
 chapter states; one module per chapter holds the rest of its facts and tables.
 """
-
-# the chapters first, whichever report module is imported: gcnprune.book.chapters re-exports .tuning, which imports
-# .format, which imports chapters.grids
-from .. import chapters  # noqa: F401

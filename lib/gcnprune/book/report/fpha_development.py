@@ -5,6 +5,7 @@ from __future__ import annotations
 from gcnprune.experiments import summarise
 
 from .tables import summary_table
+from .tuning import fpha_dense_table
 
 # the names the fpha-development notebook uses
-__all__ = ["summarise", "summary_table"]
+__all__ = ["fpha_dense_table", "summarise", "summary_table"]

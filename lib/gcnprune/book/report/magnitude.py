@@ -21,6 +21,7 @@ from .claims import accuracy_cell
 from .facts import MP, MP_LAYER, build_facts, pruned_rates
 from .format import accuracy_text, gap
 from .tables import summary_table
+from .tuning import dense_tuning_table
 
 SHORT_NAMES = {
     "attention.query": "query",
@@ -167,5 +168,5 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str) -> dict[str
 
 
 # the names the magnitude-pruning notebook uses
-__all__ = ["facts", "kept_shares", "layer_facts", "layer_table", "layer_weights", "summarise",
+__all__ = ["dense_tuning_table", "facts", "kept_shares", "layer_facts", "layer_table", "layer_weights", "summarise",
            "summary_table", "table_rates"]  # fmt: skip

@@ -20,6 +20,7 @@ from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, prune
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
 from .tables import cut_drift_table, summary_table
+from .tuning import tuning_table
 
 MRMP, SRMP = "multi_rate", "probabilistic"
 NAMES = {MRMP: "MRMP (one model)", SRMP: "SRMP (one model per rate)", MP: "MP (global)", MP_LAYER: "MP (per layer)"}
@@ -159,7 +160,6 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 # the names the multi-rate notebook uses
-__all__ = ["CUT_TOLERANCE", "MP", "MP_LAYER", "MRMP", "NAMES", "SRMP", "accuracy_table",
-           "claim_against_mp", "claim_table", "cost_display", "cost_table", "curves", "cut_drift",
-           "cut_drift_table", "facts", "method_config", "parents", "summarise", "summary_table",
-           "training_rates"]  # fmt: skip
+__all__ = ["CUT_TOLERANCE", "MP", "MP_LAYER", "MRMP", "NAMES", "SRMP", "accuracy_table", "claim_against_mp",
+           "claim_table", "cost_display", "cost_table", "curves", "cut_drift", "cut_drift_table", "facts",
+           "method_config", "parents", "summarise", "summary_table", "training_rates", "tuning_table"]  # fmt: skip

@@ -16,6 +16,7 @@ from .fidelity import method_rows, soft_mask_fidelity
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
 from .soft_masks import soft_mask_facts
 from .tables import soft_mask_table, summary_table
+from .tuning import tuning_table
 
 PFM = "phase_field"
 STAPLES = ["budget", "budget_l1", "budget_entropy"]  # the same training with a staple regulariser instead
@@ -85,5 +86,5 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 # the names the phase-field notebook uses
 __all__ = ["MP", "MP_LAYER", "PFM", "RATE_SERIES", "STAPLES", "claim_against_mp", "claim_table", "facts",
-           "histogram_rate", "soft_mask_fidelity", "soft_mask_table", "staple_check", "summarise",
-           "summary_table", "summed_histograms"]  # fmt: skip
+           "histogram_rate", "soft_mask_fidelity", "soft_mask_table", "staple_check", "summarise", "summary_table",
+           "summed_histograms", "tuning_table"]  # fmt: skip

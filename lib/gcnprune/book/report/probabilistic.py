@@ -16,6 +16,7 @@ from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
 from .tables import cut_drift_table, summary_table
+from .tuning import tuning_table
 
 PMP = "probabilistic"  # trains and cuts at the prior's quantile, with the alignment
 ABLATION = "probabilistic (alignment_weight=0.0)"  # the prior's threshold without alignment (η = 0)
@@ -132,5 +133,5 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 # the names the probabilistic notebook uses
 __all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "HISTOGRAM_RANGE", "MP", "MP_LAYER", "PMP",
            "RATE_SERIES", "claim_against_mp", "claim_table", "cut_drift", "cut_drift_table", "cut_labels",
-           "cut_rows", "facts", "histogram_rate", "latent_panels", "method_config", "prior_cut_table",
-           "summarise", "summary_table"]  # fmt: skip
+           "cut_rows", "facts", "histogram_rate", "latent_panels", "method_config", "prior_cut_table", "summarise",
+           "summary_table", "tuning_table"]  # fmt: skip

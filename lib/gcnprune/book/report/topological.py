@@ -17,6 +17,7 @@ from .format import NOT_RUN, mean_std_column, rate_list
 from .soft_masks import soft_mask_facts
 from .tables import soft_mask_table, summary_table
 from .toy_network import ToyPruning, toy_pruning
+from .tuning import tuning_table
 
 TC = "topological"
 NAMES = {MP: "MP (global)", MP_LAYER: "MP (per layer)", TC: "TC"}  # the dangling table's column names
@@ -94,4 +95,5 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 # the names the topological notebook uses
 __all__ = ["MP", "MP_LAYER", "TC", "claim_against_mp", "claim_table", "dangling_table", "facts",
-           "soft_mask_fidelity", "soft_mask_table", "summarise", "summary_table", "toy_pruning"]  # fmt: skip
+           "soft_mask_fidelity", "soft_mask_table", "summarise", "summary_table", "toy_pruning",
+           "tuning_table"]  # fmt: skip
