@@ -24,6 +24,7 @@ TUNING_FOLDS = (0, 1)  # 0-based
 TUNING_SEED = 1
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "magnitude": [{"scope": "global"}, {"scope": "layer"}],
+    "gradual_magnitude": [{"scope": "global"}, {"scope": "layer"}],
     "phase_field": [{"threshold": "network"}, {"threshold": "layer"}, {"potential_weight": 1.0},
                     {"potential_weight": 20.0}],
     "budget_l1": [{}],

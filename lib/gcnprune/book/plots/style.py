@@ -12,6 +12,7 @@ import pandas as pd
 METHOD_STYLES = {
     "magnitude": ("tab:red", "o"),
     "magnitude (scope=layer)": ("tab:orange", "v"),
+    "gradual_magnitude": ("darkred", "<"),  # GMP, gradual magnitude pruning: magnitude's reds
     "phase_field": ("tab:blue", "s"),
     "budget": ("tab:olive", "x"),
     "budget_l1": ("tab:brown", "P"),
