@@ -15,7 +15,7 @@ from conftest import dead_pid
 from gcnprune import cli
 from gcnprune.book import build as book
 from gcnprune.errors import UserError
-from gcnprune.experiments import runner as runner
+from gcnprune.experiments import runner
 from gcnprune.experiments.pids import Busy, pid_lock
 
 Main = Callable[[Sequence[str]], int]
@@ -59,6 +59,7 @@ def refused(capsys, main: Main, argv: Sequence[str]) -> str:
     (["--folds", "0"], "--folds counts folds from 1, got 0"),
     (["--folds", "6"], "--folds 6: synthetic has 5 fold(s), numbered 1..5; there is no fold 6"),
     (["--folds", "one"], "--folds takes fold numbers and ranges"),
+    (["--protocol", "papers", "--folds", "1"], "--protocol papers is one split (the papers' synthetic split); drop"),
     (["--seeds", "a"], "--seeds takes comma-separated integers"),
     (["--set", "nosuch.k=1"], "hyperparameters are set for 'nosuch', which is not a pruning method"),
     (["--set", "probabilistic.alignment_weight=0"],
@@ -193,3 +194,24 @@ def test_staging_of_a_live_runner_stays_and_a_dead_one_is_cleared(tmp_path):
         (folder / "book").mkdir(parents=True)
     assert book.clear_stale_staging(tmp_path) == [dead]
     assert live.is_dir() and not dead.exists()
+
+
+def test_protocol_papers_trains_and_tests_on_the_papers_split(monkeypatch, tmp_path):
+    """SBU's papers' split is fold 5 (trained on folds 1-4, tested on fold 5's 65 sequences): the grid asks for
+    that fold alone; the synthetic set's is its first split."""
+    asked = []
+    monkeypatch.setattr(cli, "run_configs", lambda configs, *a, **k: asked.extend(configs) or _stop())
+    for dataset, fold in (("sbu", 4), ("synthetic", 0)):
+        asked.clear()
+        with pytest.raises(_Stop):
+            cli.main(["grid", "--dataset", dataset, "--profile", "smoke", "--protocol", "papers", "--methods", "dense",
+                      "--rates", "0", "--results", str(tmp_path)])  # fmt: skip
+        assert {c.fold for c in asked} == {fold} and {c.dataset for c in asked} == {dataset}
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop():
+    raise _Stop

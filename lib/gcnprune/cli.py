@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import DatasetNotFoundError, load_dataset
+from .data import DatasetNotFoundError, dataset_info, load_dataset
 from .deploy.bench import bench_record, bench_runs, format_table, machine
 from .deploy.compaction import structure_summary
 from .deploy.export import export_run
@@ -52,8 +52,14 @@ def _protocol_folds(dataset: str, data: str | None, profile: str, needed: bool) 
 
 
 def _choose_folds(args: argparse.Namespace) -> list[int]:
-    """The 0-based folds of ``--folds``, or the profile's; a fold the protocol lacks is an error that
-    counts from 1, as ``--folds`` does."""
+    """The 0-based folds of ``--folds``, or the profile's, or with ``--protocol papers`` the papers' split (SBU's
+    fold 5, trained on folds 1-4); a fold the protocol lacks is an error that counts from 1, as ``--folds`` does."""
+    if args.protocol == "papers":
+        if args.folds is not None:
+            raise UserError(
+                f"--protocol papers is one split (the papers' {args.dataset} split); drop --folds {args.folds}"
+            )
+        return [dataset_info(args.dataset, **PROFILES[args.profile].dataset_options(args.dataset)).papers_split]
     folds = None if args.folds is None else options.folds(args.folds)
     splits = _protocol_folds(args.dataset, args.data, args.profile, needed=folds is None)
     if folds is None:
@@ -181,6 +187,13 @@ def _grid_options(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         "--folds",
         default=None,
         help="1-based, e.g. 1-5 or 1,3 (default: the profile's folds; smoke and quick use a few, paper all)",
+    )
+    grid.add_argument(
+        "--protocol",
+        choices=("folds", "papers"),
+        default="folds",
+        help="folds: the dataset's cross-validation folds (--folds); papers: the split the papers' author reports "
+        "(SBU: train on folds 1-4, test on fold 5; FPHA: the official split)",
     )
     grid.add_argument("--seeds", default="0", help="comma-separated (default: 0)")
     grid.add_argument(
