@@ -25,11 +25,20 @@ MAIN = [
 ]  # the figure's
 
 
-def expected_runs(gathered: ChapterRuns) -> dict[tuple[str, float], int]:
+def expected_runs(gathered: ChapterRuns, fold: int | None = None) -> dict[tuple[str, float], int]:
     """The number of runs each cell (method label, target rate) of the results table should hold: one per
-    split and seed that the chapters' grids run there (the paper profile adds seeds at the highest rates)."""
+    split and seed that the chapters' grids run there (the paper profile adds seeds at the highest rates);
+    on ``fold`` alone where it is given."""
 
-    return dict(Counter((label(c), c.rate) for c in gathered.configs))
+    return dict(Counter((label(c), c.rate) for c in gathered.configs if fold is None or c.fold == fold))
+
+
+def papers_split(gathered: ChapterRuns) -> tuple[pd.DataFrame | None, dict[tuple[str, float], int], int]:
+    """The summary of the runs on the papers' split (``--protocol papers``: SBU's fold 5, trained on folds 1-4),
+    the runs each of its cells should hold, and the split's index; a None summary where this build ran none."""
+    fold = gathered.info.papers_split
+    runs = gathered.runs[gathered.runs["fold"] == fold] if len(gathered.runs) else gathered.runs
+    return (summarise(runs) if len(runs) else None), expected_runs(gathered, fold), fold
 
 
 def cache_lines(gathered: ChapterRuns) -> str:
@@ -79,5 +88,5 @@ def facts(gathered: ChapterRuns, summary: pd.DataFrame | None) -> dict[str, str]
 
 
 # the names the results notebook uses
-__all__ = ["cache_lines", "expected_runs", "facts", "figure_methods", "rate_bands", "results_table",
+__all__ = ["cache_lines", "expected_runs", "facts", "figure_methods", "papers_split", "rate_bands", "results_table",
            "summarise", "summary_table"]  # fmt: skip
