@@ -9,7 +9,7 @@ def smoke(method: str, rate: float, method_config: dict | None = None, fold: int
 
 def record_training(monkeypatch) -> list[tuple[str, float]]:
     """Patch the runner so that every run actually trained appends (method, rate) to the returned list."""
-    from gcnprune.experiments import runner as runner
+    from gcnprune.experiments import runner
 
     calls: list[tuple[str, float]] = []
     real = runner._train

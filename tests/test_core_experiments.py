@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Literal
@@ -29,9 +30,10 @@ from gcnprune.experiments import (  # fmt: skip
     repo,
     run,
     run_configs,
+    runner,
     summarise,
+    train_run,
 )
-from gcnprune.experiments import runner as runner
 from gcnprune.experiments.options import folds as _folds
 from gcnprune.experiments.profiles import PROFILES, get_profile
 from gcnprune.masks import get_mask, kept_count, magnitude_mask
@@ -498,3 +500,19 @@ def test_cli_set_rejects_a_malformed_setting(capsys):
         capsys.readouterr().err
         == "error: --set expects METHOD.KEY=VALUE (e.g. magnitude.scope=layer), got 'scope=layer'\n"
     )
+
+
+def test_a_child_is_the_same_whether_its_parent_was_read_or_retrained_in_process(tmp_path):
+    """The parent's retraining reseeds and draws from torch's global generator: the child seeds after its parent
+    is ready, so its fine-tuning (dropout draws included) runs on the same stream either way, bit for bit."""
+    child = smoke("magnitude", 0.5)
+    parent = child.parent()
+    run(parent, tmp_path / "read")
+    shutil.copytree(tmp_path / "read", tmp_path / "retrained")
+    (tmp_path / "retrained" / parent.run_hash() / "model.pt").unlink()  # as in a clone: no weights in git
+    read, _, read_metrics = train_run(child, tmp_path / "read", None, False)
+    retrained, _, retrained_metrics = train_run(child, tmp_path / "retrained", None, False)
+    assert (tmp_path / "retrained" / parent.run_hash() / "model.pt").is_file()  # it was trained again
+    assert read_metrics["accuracy"] == retrained_metrics["accuracy"]
+    state = read.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in retrained.state_dict().items())

@@ -81,12 +81,17 @@ def prepare(
     data_root: str | None = None,
     progress: bool = False,
 ) -> tuple[GCN, Trainer, PruningMethod]:
-    """The run's model (its parent's weights restored, training the parent if needed), trainer and method."""
+    """The run's model (its parent's weights restored, training the parent if needed), trainer and method.
+
+    The parent's weights come first and the run seeds only then (in :func:`build`): a parent trained again
+    here reseeds and draws from torch's global generator, so a run seeded before it would train on another
+    stream than the same run whose parent's weights were read from disk."""
+    parent = config.parent()
+    state = None if parent is None else parent_weights(parent, Path(results), data_root, progress)
     model, trainer = build(config, data_root, progress)
     method = get_method(config.method, config.method_config)
-    parent = config.parent()
-    if parent is not None:
-        method.restore(model, parent_weights(parent, Path(results), data_root, progress))
+    if state is not None:
+        method.restore(model, state)
     return model, trainer, method
 
 
