@@ -386,3 +386,34 @@ def test_pmp_evaluates_the_exact_per_layer_projection(shared):
         assert abs(int(m.sum()) - 0.1 * m.numel()) < 1.0  # each layer keeps its own share
         kept, dropped = latent[name].detach().abs()[m == 1], latent[name].detach().abs()[m == 0]
         assert float(kept.min()) >= float(dropped.max())
+
+
+def test_the_network_scope_is_an_added_setting_that_keeps_the_layer_runs_names():
+    """``scope`` came after PMP's runs were committed: at its default it stays out of the hash."""
+    assert smoke(0.9).run_hash() == smoke(0.9, scope="layer").run_hash()
+    network = smoke(0.9, scope="network")
+    assert network.run_hash() != smoke(0.9).run_hash()
+    assert (
+        network.resolved()["method_config"]["scope"] == "network"
+        and "scope" not in smoke(0.9).resolved()["method_config"]
+    )
+    with pytest.raises(ValueError, match="scope must be one of 'layer', 'network'"):
+        smoke(0.9, scope="row")
+
+
+@pytest.mark.parametrize("method", ["probabilistic", "multi_rate"])
+def test_the_network_scope_has_one_prior_and_prunes_exactly_network_wide(tmp_path, method):
+    from gcnprune.experiments import train_run
+
+    config = make_config("synthetic", "smoke", 0, method, 0.9, method_config={"scope": "network"})
+    model, _, metrics = train_run(config, tmp_path, None, False)
+    stds = {float(p.prior_std) for p in parametrizations(model).values()}
+    assert len(stds) == 1  # one prior for all prunable weights
+    mask = get_mask(model)
+    assert mask.num_nonzero() == kept_count(mask.num_dense(), 0.9) and metrics["achieved_rate"] == mask.rate()
+    latent = latent_weights(model)
+    kept = torch.cat([latent[n].detach().abs()[m.bool()] for n, m in mask.items()])
+    pruned = torch.cat([latent[n].detach().abs()[~m.bool()] for n, m in mask.items()])
+    assert kept.min() >= pruned.max()  # one network-wide ranking, not per layer
+    per_layer = [m.mean().item() for m in mask.values()]
+    assert max(per_layer) - min(per_layer) > 0.01  # layers keep different shares, as under global MP

@@ -21,6 +21,18 @@ from .profiles import get_profile
 DERIVED = ("implementation", "parent")  # config.json entries computed from code, not chosen
 
 
+def hashed(settings: Any) -> Any:
+    """``dataclasses.asdict`` of ``settings``, nested dataclasses included, without each setting added after runs
+    were committed (:func:`gcnprune.methods.base.added_setting`) while it holds its default."""
+    if not dataclasses.is_dataclass(settings):
+        return settings
+    return {
+        f.name: hashed(getattr(settings, f.name))
+        for f in dataclasses.fields(settings)
+        if not (f.metadata.get("omit_at_default") and getattr(settings, f.name) == f.default)
+    }
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that determines a run's numbers; its hash names the run's folder.
@@ -59,8 +71,8 @@ class RunConfig:
         it derives from code: the implementation versions of the method and of training, and the hash
         of the parent run it starts from (so a changed parent changes its children's hashes too)."""
         method = get_method(self.method, self.method_config)
-        out = dataclasses.asdict(self)
-        out["method_config"] = dataclasses.asdict(method.config)
+        out = hashed(self)
+        out["method_config"] = hashed(method.config)
         out["implementation"] = {"method": method.version, "training": TRAINING_VERSION}
         parent = self.parent()
         out["parent"] = None if parent is None else parent.run_hash()

@@ -8,7 +8,7 @@ import numbers
 import types
 import typing
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
 import torch
@@ -18,6 +18,16 @@ from ..model import GCN
 from ..train import Trainer
 
 METHODS: dict[str, type[PruningMethod]] = {}
+
+
+ADDED_SETTING = {"omit_at_default": True}  # a setting added after runs were committed (see added_setting)
+
+
+def added_setting(default: Any) -> Any:
+    """A dataclass field for a setting added after runs were committed: left at ``default`` it stays out of the
+    run hash (:meth:`gcnprune.experiments.RunConfig.resolved`), so the runs made before it existed keep their
+    names; set to anything else, it enters the hash like any setting."""
+    return field(default=default, metadata=ADDED_SETTING)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from ..masks import MagnitudeRanking, latent_weights
 from ..model import GCN
 from ..train import Trainer
 from .base import PruningMethod, register
-from .probabilistic import ProbabilisticConfig, attach_band_stop, evaluate_at, priors_of, train_probabilistic
+from .probabilistic import (
+    ProbabilisticConfig,
+    attach_band_stop,
+    evaluate_at,
+    priors_of,
+    ranking_scope,
+    train_probabilistic,
+)
 
 CURVE_RATES = tuple(np.round(np.concatenate([np.arange(0.5, 0.95, 0.025), np.arange(0.95, 0.996, 0.005)]), 4).tolist())
 
@@ -73,14 +80,14 @@ class MultiRateTraining(PruningMethod):
         extra = train_probabilistic(model, trainer, c, list(c.training_rates), c.weights(), c.sample, self.name)
         start = time.perf_counter()
         priors = priors_of(model, c.family)
-        ranking = MagnitudeRanking(latent_weights(model), "layer")  # the weights no longer change: sort once
+        ranking = MagnitudeRanking(latent_weights(model), ranking_scope(c.scope))  # weights fixed now: sort once
         curve = {"rates": list(CURVE_RATES), "accuracy": [], "threshold_accuracy": [], "threshold_rate": []}
         for r in CURVE_RATES:
-            cut = evaluate_at(model, trainer, priors, r, c.threshold, ranking)
+            cut = evaluate_at(model, trainer, priors, r, c.threshold, ranking, c.scope)
             curve["accuracy"].append(trainer.evaluate(model))
             curve["threshold_accuracy"].append(cut["threshold_accuracy"])
             curve["threshold_rate"].append(cut["threshold_rate"])
-        evaluate_at(model, trainer, priors, 0.0, c.threshold, ranking)  # the run itself is reported unpruned
+        evaluate_at(model, trainer, priors, 0.0, c.threshold, ranking, c.scope)  # the run itself is reported unpruned
         # the curve's evaluation is timed apart, so that train_seconds is the training alone (see train_run)
         return {**extra, "curve": curve, "curve_seconds": time.perf_counter() - start}
 
@@ -96,8 +103,9 @@ class MultiRate(PruningMethod):
     parent_shares_config = True  # the training run of the same settings serves every rate
 
     def restore(self, model: GCN, state: dict[str, torch.Tensor]) -> None:
-        attach_band_stop(model, torch.tensor(self.config.temperature_end))
+        attach_band_stop(model, torch.tensor(self.config.temperature_end), self.config.scope)
         model.load_state_dict(state)
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
-        return evaluate_at(model, trainer, priors_of(model, self.config.family), rate, self.config.threshold)
+        c = self.config
+        return evaluate_at(model, trainer, priors_of(model, c.family), rate, c.threshold, scope=c.scope)

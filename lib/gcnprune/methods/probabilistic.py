@@ -30,7 +30,7 @@ from ..masks import MagnitudeRanking, Mask, MaskParametrization, attach, latent_
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .annealing import Annealing
-from .base import PruningMethod, register
+from .base import PruningMethod, added_setting, register
 from .priors import ALIGNMENTS, FAMILIES, Alignment, Family, Prior, alignment_divergence
 
 HISTOGRAM_RANGE = 4.0  # latent weights are histogrammed in units of their prior's std, on ±4
@@ -71,6 +71,9 @@ class ProbabilisticConfig:
     temperature_start: float = 1.0
     temperature_end: float = 200.0
     kl_samples: int = 1024
+    # one prior fitted per layer (each layer keeps exactly (1 - r) of its weights), or one prior over all prunable
+    # weights with one cut a(r) for the network and a network-wide projection, as global MP, PFM and TC
+    scope: Literal["layer", "network"] = added_setting("layer")
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -79,14 +82,22 @@ class ProbabilisticConfig:
             raise ValueError(f"threshold must be 'prior' or 'empirical', got {self.threshold!r}")
         if self.alignment not in ALIGNMENTS:
             raise ValueError(f"alignment must be one of {ALIGNMENTS}, got {self.alignment!r}")
+        if self.scope not in ("layer", "network"):
+            raise ValueError(f"scope must be 'layer' or 'network', got {self.scope!r}")
         if not self.alignment_weight >= 0 or self.kl_samples < 2:
             raise ValueError("alignment_weight must be non-negative and kl_samples at least 2")
         Annealing(self.temperature_start, self.temperature_end)
 
 
-def attach_band_stop(model: GCN, temperature: torch.Tensor) -> None:
-    """Band-stop masks on every prunable weight, each remembering its layer's std as its prior's."""
-    stds = {name: float(w.detach().std()) for name, w in latent_weights(model).items()}
+def attach_band_stop(model: GCN, temperature: torch.Tensor, scope: str = "layer") -> None:
+    """Band-stop masks on every prunable weight, each remembering its prior's std: its layer's, or with the
+    ``network`` scope that of all prunable weights pooled (one prior, so one band for the network)."""
+    latent = latent_weights(model)
+    if scope == "network":
+        pooled = float(torch.cat([w.detach().flatten() for w in latent.values()]).std())
+        stds = dict.fromkeys(latent, pooled)
+    else:
+        stds = {name: float(w.detach().std()) for name, w in latent.items()}
     attach(model, lambda name, layer: BandStopMask(layer.weight.shape, temperature, stds[name]))
 
 
@@ -97,17 +108,24 @@ def priors_of(model: GCN, family: Family) -> OrderedDict[str, Prior]:
     )
 
 
-def set_bands(model: GCN, priors: dict[str, Prior], rate: float, threshold: str) -> None:
-    """Set every layer's band half-width a_l(r) from its prior or from its current weights."""
+def _quantile(magnitudes: torch.Tensor, rate: float) -> float:
+    """The r-quantile of ``magnitudes`` (0 at rate 0): the band that removes a fraction ``rate`` of them."""
+    k = max(1, min(len(magnitudes), int(round(rate * len(magnitudes)))))
+    return float(magnitudes.kthvalue(k).values) if rate > 0 else 0.0
+
+
+def set_bands(model: GCN, priors: dict[str, Prior], rate: float, threshold: str, scope: str = "layer") -> None:
+    """Set every layer's band half-width a_l(r) from its prior or from its current weights (each layer's, or
+    all prunable weights' with the ``network`` scope)."""
     latent = latent_weights(model)
     with torch.no_grad():
+        if threshold != "prior" and scope == "network":
+            band = _quantile(torch.cat([w.abs().flatten() for w in latent.values()]), rate)
         for name, p in parametrizations(model).items():
             if threshold == "prior":
                 p.band.fill_(priors[name].threshold(rate))
             else:
-                magnitudes = latent[name].abs().flatten()
-                k = max(1, min(len(magnitudes), int(round(rate * len(magnitudes)))))
-                p.band.fill_(float(magnitudes.kthvalue(k).values) if rate > 0 else 0.0)
+                p.band.fill_(band if scope == "network" else _quantile(latent[name].abs().flatten(), rate))
 
 
 def band_mask(model: GCN) -> Mask:
@@ -143,16 +161,23 @@ def evaluate_at(
     rate: float,
     threshold: str,
     ranking: MagnitudeRanking | None = None,
+    scope: str = "layer",
 ) -> dict[str, float]:
-    """Accuracy and achieved rate with the bands at ``rate``; then the exact per-layer projection is left in
-    force (read from ``ranking``, the latent weights' per-layer :class:`.magnitude.MagnitudeRanking`, when
-    given: one sort of the unchanged weights serves every rate of a curve)."""
-    set_bands(model, priors, rate, threshold)
+    """Accuracy and achieved rate with the bands at ``rate``; then the exact projection is left in force, per
+    layer or network-wide by ``scope`` (read from ``ranking``, the latent weights'
+    :class:`~gcnprune.masks.MagnitudeRanking`, when given: one sort of the unchanged weights serves every rate
+    of a curve)."""
+    set_bands(model, priors, rate, threshold, scope)
     cut = band_mask(model)
     set_mask(model, cut)
     out = {"threshold_accuracy": trainer.evaluate(model), "threshold_rate": cut.rate()}
-    set_mask(model, (ranking or MagnitudeRanking(latent_weights(model), "layer")).mask(rate))
+    set_mask(model, (ranking or MagnitudeRanking(latent_weights(model), ranking_scope(scope))).mask(rate))
     return out
+
+
+def ranking_scope(scope: str) -> Literal["global", "layer"]:
+    """The magnitude ranking that projects onto the exact rate: within each layer, or over the network."""
+    return "global" if scope == "network" else "layer"
 
 
 def train_probabilistic(
@@ -169,7 +194,7 @@ def train_probabilistic(
     With ``sample``, each step draws one of the rates (with probabilities ``weights``) instead of summing.
     """
     temperature = torch.tensor(config.temperature_start)
-    attach_band_stop(model, temperature)
+    attach_band_stop(model, temperature, config.scope)
     priors = priors_of(model, config.family)
     annealing = Annealing(config.temperature_start, config.temperature_end)
     start_histogram = standardised_histogram(model)
@@ -181,13 +206,9 @@ def train_probabilistic(
             chosen = [(rates[k], 1.0)]
         else:
             chosen = list(zip(rates, weights))
-        loss = sum(w * _at_rate(model, x, y, priors, r, config.threshold, progress) for r, w in chosen)
+        loss = sum(w * _at_rate(model, x, y, priors, r, config, progress) for r, w in chosen)
         if config.alignment_weight > 0:
-            latent = latent_weights(model)
-            loss = loss + config.alignment_weight * sum(
-                alignment_divergence(latent[n], priors[n], config.alignment, config.kl_samples, trainer.generator)
-                for n in priors
-            )
+            loss = loss + config.alignment_weight * _alignment(model, priors, config, trainer.generator)
         return loss
 
     def on_step(model: GCN, progress: float) -> None:
@@ -202,10 +223,29 @@ def train_probabilistic(
 
 
 def _at_rate(
-    model: GCN, x: torch.Tensor, y: torch.Tensor, priors: dict[str, Prior], rate: float, threshold: str, progress: float
+    model: GCN,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    priors: dict[str, Prior],
+    rate: float,
+    config: ProbabilisticConfig,
+    progress: float,
 ) -> torch.Tensor:
-    set_bands(model, priors, rate, threshold)
+    set_bands(model, priors, rate, config.threshold, config.scope)
     return cross_entropy(model, x, y, progress)
+
+
+def _alignment(
+    model: GCN, priors: dict[str, Prior], config: ProbabilisticConfig, generator: torch.Generator
+) -> torch.Tensor:
+    """Σ_l D(P_l, Q_l) over the layers, or with the ``network`` scope D(P, Q) of all prunable weights pooled."""
+    latent = latent_weights(model)
+    if config.scope == "network":
+        pooled = torch.cat([latent[n].flatten() for n in priors])
+        return alignment_divergence(pooled, next(iter(priors.values())), config.alignment, config.kl_samples, generator)
+    return sum(
+        alignment_divergence(latent[n], priors[n], config.alignment, config.kl_samples, generator) for n in priors
+    )
 
 
 @register
@@ -221,5 +261,12 @@ class Probabilistic(PruningMethod):
         extra = train_probabilistic(model, trainer, self.config, [rate], [1.0], False, self.name)
         return {
             **extra,
-            **evaluate_at(model, trainer, priors_of(model, self.config.family), rate, self.config.threshold),
+            **evaluate_at(
+                model,
+                trainer,
+                priors_of(model, self.config.family),
+                rate,
+                self.config.threshold,
+                scope=self.config.scope,
+            ),
         }
