@@ -19,10 +19,12 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, cl
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
+from .paired import ladder, paying_rungs, rung_sentence
 from .tables import cut_drift_table, summary_table
 from .tuning import tuning_table
 
 MRMP, SRMP = "multi_rate", "probabilistic"
+LADDER = [("per-layer MP", MP_LAYER), ("PMP: one model per rate", SRMP), ("MRMP: one model for all rates", MRMP)]
 NAMES = {MRMP: "MRMP (one model)", SRMP: "SRMP (one model per rate)", MP: "MP (global)", MP_LAYER: "MP (per layer)"}
 Parents = dict[tuple[int, int], tuple[RunConfig, dict[str, Any] | None]]
 
@@ -159,7 +161,17 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     }
 
 
+def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
+    """The ladder's two steps in words: PMP over per-layer MP, and what sharing one model across rates changes."""
+    return {
+        "mr_ladder_pmp": rung_sentence(table, LADDER[1][0]),
+        "mr_ladder_shared": rung_sentence(table, LADDER[2][0]),
+        "mr_ladder_paying": paying_rungs(table),
+    }
+
+
 # the names the multi-rate notebook uses
-__all__ = ["CUT_TOLERANCE", "MP", "MP_LAYER", "MRMP", "NAMES", "SRMP", "accuracy_table", "claim_against_mp",
-           "claim_table", "cost_display", "cost_table", "curves", "cut_drift", "cut_drift_table", "facts",
-           "method_config", "parents", "summarise", "summary_table", "training_rates", "tuning_table"]  # fmt: skip
+__all__ = ["CUT_TOLERANCE", "LADDER", "MP", "MP_LAYER", "MRMP", "NAMES", "SRMP", "accuracy_table",
+           "claim_against_mp", "claim_table", "cost_display", "cost_table", "curves", "cut_drift", "cut_drift_table",
+           "facts", "ladder", "ladder_facts", "method_config", "parents", "summarise", "summary_table",
+           "training_rates", "tuning_table"]  # fmt: skip

@@ -14,11 +14,13 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_check, cl
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import method_rows, soft_mask_fidelity
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
+from .paired import ladder, paying_rungs, rung_sentence
 from .soft_masks import soft_mask_facts
 from .tables import soft_mask_table, summary_table
 from .tuning import tuning_table
 
 PFM = "phase_field"
+LADDER = [("global MP", MP), ("exact budget alone", "budget"), ("PFM: + double-well potential", PFM)]
 STAPLES = ["budget", "budget_l1", "budget_entropy"]  # the same training with a staple regulariser instead
 HISTOGRAM_RATE = 0.95  # the rate of the mask histograms, where PFM and the budget baseline both ran it
 RATE_SERIES = [(PFM, "achieved_rate", "phase_field: evaluated network"), (PFM, "soft_rate", "phase_field: soft mask"),
@@ -84,7 +86,16 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     }
 
 
+def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
+    """The ladder's two steps in words: what the exact budget earns over global MP, what the potential adds."""
+    return {
+        "pf_ladder_budget": rung_sentence(table, LADDER[1][0]),
+        "pf_ladder_potential": rung_sentence(table, LADDER[2][0]),
+        "pf_ladder_paying": paying_rungs(table),
+    }
+
+
 # the names the phase-field notebook uses
-__all__ = ["MP", "MP_LAYER", "PFM", "RATE_SERIES", "STAPLES", "claim_against_mp", "claim_table", "facts",
-           "histogram_rate", "soft_mask_fidelity", "soft_mask_table", "staple_check", "summarise", "summary_table",
-           "summed_histograms", "tuning_table"]  # fmt: skip
+__all__ = ["LADDER", "MP", "MP_LAYER", "PFM", "RATE_SERIES", "STAPLES", "claim_against_mp", "claim_table", "facts",
+           "histogram_rate", "ladder", "ladder_facts", "soft_mask_fidelity", "soft_mask_table", "staple_check",
+           "summarise", "summary_table", "summed_histograms", "tuning_table"]  # fmt: skip

@@ -15,6 +15,7 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, cl
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
+from .paired import ladder, paying_rungs, rung_sentence
 from .tables import cut_drift_table, summary_table
 from .tuning import tuning_table
 
@@ -22,6 +23,7 @@ PMP = "probabilistic"  # trains and cuts at the prior's quantile, with the align
 ABLATION = "probabilistic (alignment_weight=0.0)"  # the prior's threshold without alignment (η = 0)
 EMPIRICAL = "probabilistic (threshold=empirical)"  # the empirical threshold: its cut exact by construction
 CUTS = [PMP, ABLATION, EMPIRICAL]
+LADDER = [("per-layer MP", MP_LAYER), ("prior cut without alignment", ABLATION), ("PMP: + alignment", PMP)]
 RATE_SERIES = [(PMP, "achieved_rate", "PMP: evaluated network"), (PMP, "threshold_rate", "PMP: its cut at a(r)"),
                (ABLATION, "threshold_rate", "η = 0: its cut at a(r)"),
                (EMPIRICAL, "threshold_rate", "empirical threshold: its cut")]  # fmt: skip
@@ -130,8 +132,17 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     }  # fmt: skip
 
 
+def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
+    """The ladder's two steps in words: the prior's cut without alignment over per-layer MP, what alignment adds."""
+    return {
+        "pmp_ladder_cut": rung_sentence(table, LADDER[1][0]),
+        "pmp_ladder_align": rung_sentence(table, LADDER[2][0]),
+        "pmp_ladder_paying": paying_rungs(table),
+    }
+
+
 # the names the probabilistic notebook uses
-__all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "HISTOGRAM_RANGE", "MP", "MP_LAYER", "PMP",
+__all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "HISTOGRAM_RANGE", "LADDER", "MP", "MP_LAYER", "PMP",
            "RATE_SERIES", "claim_against_mp", "claim_table", "cut_drift", "cut_drift_table", "cut_labels",
-           "cut_rows", "facts", "histogram_rate", "latent_panels", "method_config", "prior_cut_table", "summarise",
-           "summary_table", "tuning_table"]  # fmt: skip
+           "cut_rows", "facts", "histogram_rate", "ladder", "ladder_facts", "latent_panels", "method_config",
+           "prior_cut_table", "summarise", "summary_table", "tuning_table"]  # fmt: skip

@@ -14,12 +14,14 @@ from .claims import claim_against_mp, claim_facts, claim_table
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import soft_mask_fidelity
 from .format import NOT_RUN, mean_std_column, rate_list
+from .paired import ladder, paying_rungs, rung_sentence
 from .soft_masks import soft_mask_facts
 from .tables import soft_mask_table, summary_table
 from .toy_network import ToyPruning, toy_pruning
 from .tuning import tuning_table
 
 TC = "topological"
+LADDER = [("global MP", MP), ("exact budget alone", "budget"), ("TC: + accessibility", TC)]  # budget: the PFM chapter's
 NAMES = {MP: "MP (global)", MP_LAYER: "MP (per layer)", TC: "TC"}  # the dangling table's column names
 
 
@@ -93,7 +95,16 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     }
 
 
+def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
+    """The ladder's two steps in words: what the exact budget earns over global MP, what accessibility adds."""
+    return {
+        "tc_ladder_budget": rung_sentence(table, LADDER[1][0]),
+        "tc_ladder_access": rung_sentence(table, LADDER[2][0]),
+        "tc_ladder_paying": paying_rungs(table),
+    }
+
+
 # the names the topological notebook uses
-__all__ = ["MP", "MP_LAYER", "TC", "claim_against_mp", "claim_table", "dangling_table", "facts",
-           "soft_mask_fidelity", "soft_mask_table", "summarise", "summary_table", "toy_pruning",
+__all__ = ["LADDER", "MP", "MP_LAYER", "TC", "claim_against_mp", "claim_table", "dangling_table", "facts", "ladder",
+           "ladder_facts", "soft_mask_fidelity", "soft_mask_table", "summarise", "summary_table", "toy_pruning",
            "tuning_table"]  # fmt: skip

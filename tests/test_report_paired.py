@@ -1,0 +1,59 @@
+"""Paired verdicts (``gcnprune.book.report.paired``): differences pair runs by split and seed, the t interval
+matches its closed form, and the verdict needs the interval to exclude zero and the mean to reach the margin."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from gcnprune.book.report.paired import PairedGain, ladder, paired_differences, paired_gain
+
+T_975_4 = 2.7764451051977987  # Student's t quantile 0.975 with 4 degrees of freedom (tables)
+
+
+def table(rows: list[tuple[str, float, int, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["method", "rate", "fold", "seed", "accuracy"])
+
+
+def test_differences_pair_by_split_and_seed_and_skip_unpaired_runs():
+    runs = table([("a", 0.9, 0, 0, 0.80), ("a", 0.9, 1, 0, 0.70), ("a", 0.9, 2, 0, 0.60),
+                  ("b", 0.9, 1, 0, 0.75), ("b", 0.9, 0, 0, 0.70), ("b", 0.99, 2, 0, 0.10)])  # fmt: skip
+    d = paired_differences(runs, "a", "b", 0.9)
+    assert list(d.index) == [(0, 0), (1, 0)] and d.round(6).tolist() == [10.0, -5.0]
+
+
+def test_the_interval_is_the_t_interval_of_the_differences():
+    d = [4.0, 6.0, 5.0, 7.0, 3.0]  # mean 5, sample std sqrt(2.5)
+    gain = paired_gain(d)
+    half = T_975_4 * math.sqrt(2.5) / math.sqrt(5)
+    assert gain.pairs == 5 and gain.mean == pytest.approx(5.0)
+    assert (gain.low, gain.high) == pytest.approx((5.0 - half, 5.0 + half), abs=1e-9)
+    assert gain.verdict() == "wide gain" and gain.text() == "+5.0 [+3.0, +7.0] (n = 5)"
+
+
+@pytest.mark.parametrize(("differences", "expected"), [
+    ([1.0, 2.0, 1.5, 2.5, 1.0], "gain"),  # above zero, below the margin
+    ([8.0, -6.0, 9.0, -4.0, 10.0], "no difference shown"),  # a large mean whose interval crosses zero
+    ([-3.0, -2.0, -4.0, -3.5, -2.5], "loss"),
+    ([9.0], "too few pairs"),
+])  # fmt: skip
+def test_the_verdict_needs_the_interval_to_exclude_zero(differences, expected):
+    assert paired_gain(differences).verdict() == expected
+
+
+def test_identical_differences_have_a_zero_width_interval():
+    assert paired_gain([2.0, 2.0, 2.0]) == PairedGain(2.0, 2.0, 2.0, 3)
+
+
+def test_the_ladder_reads_each_rungs_gain_over_the_rung_below():
+    rows = []
+    for fold in range(5):
+        rows += [("magnitude", 0.98, fold, 0, 0.70 + 0.01 * fold), ("budget", 0.98, fold, 0, 0.80 + 0.01 * fold),
+                 ("phase_field", 0.98, fold, 0, 0.80 + 0.01 * fold + (0.001 if fold % 2 else -0.001))]  # fmt: skip
+    out = ladder(table(rows), [("MP", "magnitude"), ("budget alone", "budget"), ("PFM", "phase_field")], [0.98])
+    assert list(out.index.get_level_values("rung")) == ["MP", "budget alone", "PFM"]
+    assert out.loc[("0.98", "budget alone"), "verdict"] == "wide gain"  # +10 points on every pair
+    assert out.loc[("0.98", "PFM"), "verdict"] == "no difference shown"
+    assert out.loc[("0.98", "MP"), "verdict"] == ""  # the bottom rung has nothing below it
