@@ -7,6 +7,8 @@ chapters it executes before their notebooks (``gcnprune.book.build.training``)."
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -130,3 +132,47 @@ def test_the_book_trains_its_chapters_runs_before_the_notebooks(repo_root, tmp_p
     assert all(load_run(c, tmp_path) is not None for c in expected)
     assert "training the 3 run(s) that 1 chapter(s) miss" in said[0]
     assert train_chapters(notebooks, injected, str(tmp_path), 2, said.append) == (0, 0.0) and len(said) == 2
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid) and not fields.get("State", "").startswith("Z"):
+            out.append(int(status.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads processes from /proc (Linux)")
+def test_killing_a_grid_ends_its_workers(tmp_path):
+    """``kill -9`` of a grid of two processes leaves no worker alive a few seconds later."""
+    grid = subprocess.Popen([sys.executable, "-m", "gcnprune", "grid", "--profile", "quick", "--folds", "1-3",
+                             "--methods", "dense,magnitude", "--rates", "0.5,0.9", "--jobs", "2",
+                             "--results", str(tmp_path / "results")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(grid.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the grid did not start its two workers"
+    finally:
+        grid.kill()
+        grid.wait()
+    deadline = time.monotonic() + 5
+    while (
+        alive := [w for w in workers if Path(f"/proc/{w}").exists() and _state(w) != "Z"]
+    ) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive == []
+
+
+def _state(pid: int) -> str:
+    try:
+        return next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                    if line.startswith("State:"))  # fmt: skip
+    except (OSError, StopIteration):
+        return "Z"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -13,6 +19,8 @@ from gcnprune.errors import UserError
 from ..config import RunConfig
 from ..runner import preload_training, run
 from .base import Executor, schedule
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class LocalExecutor(Executor):
             return
         preload_training()
         ready, children = schedule(stages)
-        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+        with ProcessPoolExecutor(max_workers=self.jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             running: dict[Future[dict[str, Any]], RunConfig] = {}
             try:
                 while ready or running:
@@ -64,6 +72,26 @@ class LocalExecutor(Executor):
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+
+
+def die_with_parent(parent: int) -> None:
+    """Make a pool worker end when the grid that started it does, even when the grid is killed (``kill -9``
+    leaves no chance to shut the pool down): Linux's parent-death signal, else a thread that watches the
+    parent's pid once a second."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the grid died before the signal was armed
+        os._exit(1)
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _run_quietly(args: tuple[RunConfig, str, str | None]) -> dict[str, Any]:
