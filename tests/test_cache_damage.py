@@ -58,6 +58,18 @@ def _list_metrics(folder: Path) -> None:
     (folder / "metrics.json").write_text("[1, 2]")
 
 
+def _set_metric(key: str, value: object) -> Callable[[Path], None]:
+    def damage(folder: Path) -> None:
+        metrics = json.loads((folder / "metrics.json").read_text())
+        (folder / "metrics.json").write_text(json.dumps({**metrics, key: value}))
+
+    return damage
+
+
+def _empty_object_metrics(folder: Path) -> None:
+    (folder / "metrics.json").write_text("{}")
+
+
 def _garbage_weights(folder: Path) -> None:
     (folder / "model.pt").write_bytes(bytes(range(250, 256)) * 10)
 
@@ -68,6 +80,11 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "no metrics": (_missing_metrics, "metrics.json is missing"),
     "metrics not an object": (_list_metrics, "metrics.json holds a list, not a JSON object"),
     "garbage weights": (_garbage_weights, "model.pt cannot be read by torch.load"),
+    "accuracy of 7.5": (_set_metric("accuracy", 7.5), "metrics.json records accuracy = 7.5, not a number in [0, 1]"),
+    "NaN accuracy": (_set_metric("accuracy", float("nan")), "metrics.json records accuracy = nan, not a number in"),
+    "empty object": (_empty_object_metrics, "metrics.json records accuracy = None, not a number in [0, 1]"),
+    "negative count": (_set_metric("prunable_nonzero", -3), "metrics.json records prunable_nonzero = -3, not a count"),
+    "rate of 1.7": (_set_metric("achieved_rate", 1.7), "metrics.json records achieved_rate = 1.7, not a number in"),
 }
 
 
@@ -154,3 +171,32 @@ def test_cache_error_crosses_process_boundaries(tmp_path):
         and error.problem == "metrics.json is missing"
     )
     assert str(error).startswith(f"damaged run folder {tmp_path / 'abc'}: metrics.json is missing;")
+
+
+def test_a_folder_holding_another_runs_files_is_damaged(results):
+    """Two folders' contents swapped: the 0.9 run's numbers must never print in the 0.5 column."""
+    other = smoke("dense", 0.0, fold=1)
+    run(other, results)
+    a, b = results / DENSE.run_hash(), results / other.run_hash()
+    for name in ("config.json", "metrics.json"):
+        saved = (a / name).read_text()
+        (a / name).write_text((b / name).read_text())
+        (b / name).write_text(saved)
+    with pytest.raises(CacheError, match=f"damaged run folder {a}: config.json describes another run"):
+        load_run(DENSE, results)
+
+
+def test_a_non_finite_number_is_never_written_as_json(tmp_path):
+    from gcnprune.experiments.cache import write_json
+
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        write_json(tmp_path / "metrics.json", {"accuracy": float("nan")})
+
+
+def test_a_run_that_diverged_is_refused_in_one_line_and_not_cached(tmp_path):
+    from gcnprune.errors import UserError
+    from gcnprune.experiments.cache import store_run
+
+    with pytest.raises(UserError, match="ended with non-finite accuracy .training diverged.; nothing is cached"):
+        store_run(DENSE, {"accuracy": float("nan"), "achieved_rate": 0.0}, None, tmp_path)
+    assert list(tmp_path.iterdir()) == []

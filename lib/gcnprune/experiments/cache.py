@@ -10,6 +10,7 @@ interrupted one leaves only a temporary folder that the next attempt replaces.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 import re
@@ -40,7 +41,7 @@ def run_folder(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESU
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """``payload`` as a run folder's JSON file stores it: indented, keys sorted."""
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 def read_entry(folder: Path, name: str) -> dict[str, Any]:
@@ -72,11 +73,38 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
     return state
 
 
+FRACTIONS = ("accuracy", "achieved_rate")  # metrics every run records, each a number in [0, 1]
+COUNTS = ("prunable_dense", "prunable_nonzero")  # and these, each a count
+
+
+def check_metrics(folder: Path, metrics: dict[str, Any]) -> dict[str, Any]:
+    """``metrics`` if they are what a finished run records (accuracies and rates finite numbers in [0, 1],
+    weight counts whole, non-negative, nonzero ≤ dense); else :class:`~gcnprune.errors.CacheError` naming
+    ``folder`` and the first thing wrong."""
+    for key in (*FRACTIONS, *(["class_mean_accuracy"] if "class_mean_accuracy" in metrics else [])):
+        value = metrics.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise CacheError(folder, f"{METRICS} records {key} = {value!r}, not a number in [0, 1]")
+    for key in COUNTS:
+        value = metrics.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise CacheError(folder, f"{METRICS} records {key} = {value!r}, not a count of weights")
+    if metrics["prunable_nonzero"] > metrics["prunable_dense"]:
+        raise CacheError(folder, f"{METRICS} records more nonzero weights than the network has")
+    return metrics
+
+
 def load_run(config: RunConfig, results: str | os.PathLike[str] = DEFAULT_RESULTS) -> dict[str, Any] | None:
-    """The cached metrics of ``config``, or None if it has not been run; a damaged folder raises
-    :class:`~gcnprune.errors.CacheError` naming it (a finished run's folder always holds its metrics)."""
+    """The cached metrics of ``config``, or None if it has not been run. The folder must hold this run:
+    its ``config.json`` is ``config``'s, and its metrics pass :func:`check_metrics`; anything else (a
+    folder whose files belong to another run, an accuracy of 7.5 or NaN, a negative count) raises
+    :class:`~gcnprune.errors.CacheError` naming it, as a missing or unreadable file does."""
     folder = run_folder(config, results)
-    return read_entry(folder, METRICS) if folder.exists() else None
+    if not folder.exists():
+        return None
+    if read_entry(folder, CONFIG) != _as_json(config.resolved()):
+        raise CacheError(folder, f"{CONFIG} describes another run than the one its folder names")
+    return check_metrics(folder, read_entry(folder, METRICS))
 
 
 def saved_weights(
@@ -125,7 +153,7 @@ def _audit_run(folder: Path) -> CacheFinding | None:
     """What is wrong with one run folder, or None for a current, intact run."""
     try:
         stored = read_entry(folder, CONFIG)
-        read_entry(folder, METRICS)
+        check_metrics(folder, read_entry(folder, METRICS))
         if (folder / WEIGHTS).exists():
             read_weights(folder / WEIGHTS)
     except CacheError as error:
@@ -167,6 +195,11 @@ def store_run(
     """Write a finished run into the cache atomically (a temporary folder renamed into place; see
     :mod:`gcnprune.experiments.cache`): its configuration, metrics and, where given, weights. Returns the metrics
     stored, another process's where it finished the same run first."""
+    broken = sorted(k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v))
+    if broken:
+        raise UserError(f"run {config.run_hash()} ({config.method} at rate {config.rate:g}) ended with non-finite "
+                        f"{', '.join(broken)} (training diverged); nothing is cached: lower its learning rate or "
+                        "its hyperparameters' scale")  # fmt: skip
     results = Path(results)
     folder = run_folder(config, results)
     results.mkdir(parents=True, exist_ok=True)
