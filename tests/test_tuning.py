@@ -100,7 +100,7 @@ def test_pmp_record_cut_on_target_and_candidates_within_noise(rate):
     if rate == 0.98:
         eta10 = _cell("probabilistic", rate, "alignment_weight=10.0")[2]
         assert abs(eta10["threshold_rate"].mean() - rate) > abs(runs["threshold_rate"].mean() - rate)
-    labels = [candidate_label(c) for c in CANDIDATES["probabilistic"]][1:]
+    labels = [candidate_label(c) for c in CANDIDATES["probabilistic"]][1:-1]  # the network scope: tested below
     cells = {label: _cell("probabilistic", rate, label) for label in labels}
     outside = [label for label, (m, s, _) in cells.items() if abs(m - default) > s + default_std]
     # the record since the fold-2 lineage was retrained here: eta = 10 and 1000 lower at 0.98, eta = 10 higher at 0.99
@@ -149,3 +149,12 @@ def test_fpha_dense_table_reads_the_development_runs_and_marks_the_others(tmp_pa
     assert list(table.index) == list(FPHA_DENSE_CANDIDATES)
     assert table.loc["author's input (4 chunks, positions only)", "development accuracy (%)"] == "56.7"
     assert table.loc["adopted, 2700 epochs", "development accuracy (%)"] == "not run"
+
+
+@pytest.mark.parametrize("method", ["probabilistic", "multi_rate"])
+@pytest.mark.parametrize("rate", TUNING_RATES)
+def test_pmp_and_mrmp_record_the_network_scope_far_above_per_layer_with_its_cut_on_target(method, rate):
+    default, default_std, _ = _cell(method, rate, "threshold=prior")
+    network, network_std, runs = _cell(method, rate, "scope=network")
+    assert network - default > default_std + network_std
+    assert abs(runs["threshold_rate"].mean() - rate) <= 0.005
