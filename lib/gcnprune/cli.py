@@ -88,7 +88,7 @@ def _grid(args: argparse.Namespace) -> int:
             parse_cluster(args.cluster)
     args.profile = args.profile or default_profile(args.dataset)
     check_results(args.results, writing=False)  # writability is checked once it is known whether runs train
-    rates, seeds, configs = options.floats(args.rates), options.ints(args.seeds, "--seeds"), options.settings(args.set)
+    rates, seeds, configs = options.floats(args.rates), options.seeds(args.seeds), options.settings(args.set)
     methods = options.values(args.methods, "--methods")
     folds = _choose_folds(args)
     spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs)  # refuses bad rates, methods, --set

@@ -120,6 +120,8 @@ def saved_weights(
 def check_results(results: str | os.PathLike[str], writing: bool = True) -> None:
     """Refuse, before any training, a results path that is not a folder or (when runs are to be
     written) one that cannot be created or written to."""
+    if not str(results).strip():
+        raise UserError("the results path is empty; give a folder for the run cache (--results DIR)")
     path = Path(results)
     if path.exists() and not path.is_dir():
         raise UserError(f"the results path {path} is not a folder; give a folder for the run cache (--results DIR)")

@@ -8,6 +8,26 @@ import json
 
 from gcnprune.errors import UserError
 
+MAX_SEED = 2**31 - 1  # seeds are torch's and numpy's generator seeds: keep them in every platform's C int
+MAX_FOLD = 1000  # far above any protocol's folds: a larger number is a typo, refused before a list is built
+
+
+def distinct(items: list[int], option: str) -> list[int]:
+    """``items`` if none repeats: a repeated fold or seed would count one run twice in the tables' n."""
+    repeated = sorted({x for x in items if items.count(x) > 1})
+    if repeated:
+        raise UserError(f"{option} names {repeated[0]} more than once; give each value once")
+    return items
+
+
+def seeds(text: str) -> list[int]:
+    """'0,1' → [0, 1]: distinct seeds in [0, 2**31 − 1]."""
+    out = ints(text, "--seeds")
+    bad = [s for s in out if not 0 <= s <= MAX_SEED]
+    if bad:
+        raise UserError(f"--seeds takes seeds from 0 to {MAX_SEED}, got {bad[0]}")
+    return distinct(out, "--seeds")
+
 
 def json_or_text(raw: str) -> object:
     """``raw`` read as JSON (``3`` → 3, ``"a"`` → 'a', ``[0]`` → [0]), or the text itself where it is not JSON."""
@@ -57,7 +77,10 @@ def folds(text: str) -> list[int]:
             raise UserError(f"--folds counts folds from 1, got {first}")
         if last < first:
             raise UserError(f"--folds range {part} selects no fold; write it low-high, e.g. {last}-{first}")
+        if last > MAX_FOLD:
+            raise UserError(f"--folds {part}: no protocol has {last} folds; give the folds of the dataset's protocol")
         out.extend(range(first - 1, last))
+    distinct([f + 1 for f in out], "--folds")  # named from 1, as the user wrote them
     return out
 
 

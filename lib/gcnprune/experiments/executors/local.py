@@ -53,7 +53,8 @@ class LocalExecutor(Executor):
             return
         preload_training()
         ready, children = schedule(stages)
-        with ProcessPoolExecutor(max_workers=self.jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        workers = min(self.jobs, sum(map(len, stages)))  # never more processes than runs (--jobs 48 on 2 runs: 2)
+        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             running: dict[Future[dict[str, Any]], RunConfig] = {}
             try:
                 while ready or running:
