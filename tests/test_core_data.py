@@ -387,3 +387,36 @@ def test_load_dataset_synthetic_options_and_cache():
         np.testing.assert_array_equal(x, y)
     with pytest.raises(TypeError):
         load_dataset("synthetic", bogus=1)
+
+
+def _synthetic():
+    return make_synthetic(SyntheticConfig(num_subjects=5, per_class_per_subject=1))
+
+
+def test_a_test_sequence_copied_into_training_is_refused():
+    data = _synthetic()
+    train, test = data.split_indices(0)
+    sequences = list(data.sequences)
+    sequences[train[0]] = sequences[test[0]].copy()
+    first, second = sorted((train[0], test[0]))
+    where = f"{data.source(first)} and {data.source(second)} are the same sequence on both sides"
+    with pytest.raises(DataError, match=re.escape(where)):
+        dataclasses.replace(data, sequences=tuple(sequences))
+    same_side = list(data.sequences)
+    same_side[train[1]] = same_side[train[0]].copy()  # a copy on one side is the dataset's own business
+    assert len(dataclasses.replace(data, sequences=tuple(same_side))) == len(data)
+
+
+def test_non_finite_coordinates_and_unnormalisable_sequences_name_their_sequence():
+    from gcnprune.graphs import FeatureConfig, trajectories
+
+    data = _synthetic()
+    broken = list(data.sequences)
+    broken[3] = broken[3].copy()
+    broken[3][0, 0, 0] = np.float32("inf")
+    with pytest.raises(DataError, match=re.escape(f"{data.source(3)}: holds coordinates that are not finite")):
+        dataclasses.replace(data, sequences=tuple(broken))
+    still = list(data.sequences)
+    still[5] = np.zeros_like(still[5])
+    with pytest.raises(DataError, match=re.escape(f"{data.source(5)}: cannot normalise a sequence whose joints")):
+        trajectories(dataclasses.replace(data, sequences=tuple(still)), FeatureConfig(chunks=4))

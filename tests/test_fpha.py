@@ -195,11 +195,11 @@ def test_read_split_rejects_malformed(tmp_path, text, line, problem):
 def test_crlf_and_trailing_spaces_are_accepted(tmp_path):
     folder = tmp_path / "fpha"
     joints = np.arange(2 * 21 * 3, dtype=np.float64).reshape(2, 21, 3) / 4
-    for sequence in ("Subject_1/a/1", "Subject_1/a/2"):
-        write_skeleton(folder / ANNOTATIONS / sequence / "skeleton.txt", joints)
+    for k, sequence in enumerate(("Subject_1/a/1", "Subject_1/a/2")):  # distinct: a copy across the split is a leak
+        write_skeleton(folder / ANNOTATIONS / sequence / "skeleton.txt", joints + k)
         path = folder / ANNOTATIONS / sequence / "skeleton.txt"
         path.write_bytes(path.read_text().replace("\n", " \r\n").encode())
     (folder / SPLIT_FILE).write_bytes(b"Training 1\r\nSubject_1/a/1 0\r\nTest 1\r\nSubject_1/a/2 0\r\n")
     data = load_fpha(folder)
     assert data.subsets == ("train", "test") and data.class_names == ("a",)
-    np.testing.assert_array_equal(data.sequences[1], joints.astype(np.float32))
+    np.testing.assert_array_equal(data.sequences[1], (joints + 1).astype(np.float32))

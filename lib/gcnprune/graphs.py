@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .data import SkeletonDataset
+from .errors import DataError
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,15 @@ def chunk_means(sequence: np.ndarray, chunks: int) -> np.ndarray:
 
 
 def trajectories(dataset: SkeletonDataset, config: FeatureConfig) -> torch.Tensor:
-    """Normalised chunk means of every sequence: a tensor (sequences, chunks, joints, 3)."""
-    return torch.from_numpy(
-        np.stack([chunk_means(normalise(s, dataset.centre_joints), config.chunks) for s in dataset.sequences])
-    )
+    """Normalised chunk means of every sequence: a tensor (sequences, chunks, joints, 3); a sequence that cannot
+    be normalised is a :class:`~gcnprune.errors.DataError` naming its file."""
+    chunks = []
+    for i, sequence in enumerate(dataset.sequences):
+        try:
+            chunks.append(chunk_means(normalise(sequence, dataset.centre_joints), config.chunks))
+        except ValueError as error:
+            raise DataError(f"{dataset.source(i)}: {error}") from None
+    return torch.from_numpy(np.stack(chunks))
 
 
 def node_signals(chunked: torch.Tensor, config: FeatureConfig, roots: Sequence[int] | None = None) -> torch.Tensor:

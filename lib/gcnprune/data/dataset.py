@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import DataError, UserError
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,32 @@ class SkeletonDataset(DatasetInfo):
             missing = (set(split.train) | set(split.test)) - known
             if missing:
                 raise ValueError(f"{self.name}: split {split.name} names unknown subsets {sorted(missing)}")
+        for i, seq in enumerate(self.sequences):
+            if not np.isfinite(seq).all():
+                raise DataError(f"{self.source(i)}: holds coordinates that are not finite numbers (overflow or NaN)")
+        self._check_no_leak()
+
+    def source(self, i: int) -> str:
+        """Where sequence ``i`` came from: its file, or its index where the dataset was generated."""
+        return f"{self.name} {self.sources[i]}" if self.sources else f"{self.name} sequence {i}"
+
+    def _check_no_leak(self) -> None:
+        """Refuse a sequence that stands, to the bit, on both sides of a split (a test sequence copied into
+        the training sets). Copies on one side are the dataset's own (FPHA's training half holds three)."""
+        first: dict[bytes, int] = {}
+        twins = []
+        for i, seq in enumerate(self.sequences):
+            key = hashlib.sha1(np.ascontiguousarray(seq).tobytes()).digest()
+            if key in first:
+                twins.append((first[key], i))
+            first.setdefault(key, i)
+        for split in self.splits:
+            for a, b in twins:
+                sides = {self.subsets[a] in split.test, self.subsets[b] in split.test}
+                if len(sides) == 2 and {self.subsets[a], self.subsets[b]} <= set(split.train) | set(split.test):
+                    where = f"{self.source(a)} and {self.source(b)}"
+                    raise DataError(f"{where} are the same sequence on both sides of split {split.name}: a test "
+                                    "sequence leaks into training; remove the copy")  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.sequences)
