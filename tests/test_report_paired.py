@@ -57,3 +57,7 @@ def test_the_ladder_reads_each_rungs_gain_over_the_rung_below():
     assert out.loc[("0.98", "budget alone"), "verdict"] == "wide gain"  # +10 points on every pair
     assert out.loc[("0.98", "PFM"), "verdict"] == "no difference shown"
     assert out.loc[("0.98", "MP"), "verdict"] == ""  # the bottom rung has nothing below it
+
+
+def test_a_mean_that_rounds_to_zero_is_written_without_a_minus_sign():
+    assert paired_gain([-0.04, 0.02, -0.05]).text().startswith("+0.0 [")

@@ -41,9 +41,10 @@ class PairedGain:
 
     def text(self, digits: int = 1) -> str:
         """``+3.1 [+0.4, +5.8] (n = 15)``: the mean gain and its interval, in points."""
-        if self.pairs < 2:
-            return f"{self.mean:+.{digits}f} (n = {self.pairs})"
-        return f"{self.mean:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}] (n = {self.pairs})"
+        mean, low, high = (
+            f"{round(v, digits) + 0.0:+.{digits}f}" for v in (self.mean, self.low, self.high)
+        )  # no "-0.0"
+        return f"{mean} (n = {self.pairs})" if self.pairs < 2 else f"{mean} [{low}, {high}] (n = {self.pairs})"
 
 
 def paired_differences(runs: pd.DataFrame, method: str, baseline: str, rate: float) -> pd.Series:
