@@ -112,7 +112,8 @@ def chapter_grids(
 # FPHA's development split (carved from its training half): the dense network, MP and the four papers'
 # methods at the rates where they differ; its numbers choose designs and are never FPHA test results.
 DEVELOPMENT_RATES = (0.9, 0.95, 0.98, 0.99)
-DEVELOPMENT_METHODS = ("dense", "magnitude", "phase_field", "topological", "probabilistic", "multi_rate")
+DEVELOPMENT_METHODS = ("dense", "magnitude", "gradual_magnitude", "phase_field", "topological", "probabilistic",
+                       "multi_rate")  # fmt: skip
 
 
 def development_grid(profile: str) -> Grid:
