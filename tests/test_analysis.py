@@ -62,3 +62,22 @@ def test_toy_network_is_deterministic_and_shows_dangling_weights_only_under_magn
     assert dangling_fraction(mp, first.shapes, first.heads) > 0
     assert dangling_fraction(tc, first.shapes, first.heads) == 0
     assert all(torch.equal(consistent(tc, first.shapes, first.heads)[n], tc[n]) for n in tc)
+
+
+def test_with_the_runs_the_claim_is_tested_on_paired_differences():
+    """Folds differ more than methods do: the error bars overlap, yet the method wins by 8 points on every
+    split; the paired test calls that wide, the unpaired one cannot."""
+    folds = [0.60, 0.70, 0.80, 0.90, 0.75]
+    runs = pd.DataFrame(
+        [("pmp", 0.98, f, 0, a + 0.08 + 0.002 * f) for f, a in enumerate(folds)]
+        + [("mp", 0.98, f, 0, a) for f, a in enumerate(folds)],
+        columns=["method", "rate", "fold", "seed", "accuracy"],
+    )
+    s = runs.groupby(["method", "rate"])["accuracy"].agg(["mean", "std"]).reset_index()
+    s[["mean", "std"]] *= 100
+    assert not claim_check(s, "pmp", ["mp"], [0.98])["wide"].iloc[0]  # 8 points, bars of ±11 overlap
+    paired = claim_check(s, "pmp", ["mp"], [0.98], runs=runs).iloc[0]
+    assert paired["wide"] and paired["diff"] == pytest.approx(8.4) and paired["interval"].startswith("+8.4 [")
+    assert "paired gain over it (95 % t interval)" in claim_table(
+        claim_check(s, "pmp", ["mp"], [0.98], runs=runs), "pmp"
+    )

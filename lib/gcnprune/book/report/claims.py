@@ -13,8 +13,7 @@ import pandas as pd
 
 from .facts import MP, MP_LAYER, high_rates
 from .format import accuracy_text, difference, mean_std, rate_list, spread_note
-
-WIDE_MARGIN = 5.0  # accuracy points: below this, differences between methods are within our fold noise
+from .paired import WIDE_MARGIN, paired_differences, paired_gain
 
 
 def accuracy_cell(summary: pd.DataFrame, method: str, rate: float) -> tuple[float, float] | None:
@@ -27,15 +26,22 @@ def accuracy_cell(summary: pd.DataFrame, method: str, rate: float) -> tuple[floa
 
 
 def claim_check(
-    summary: pd.DataFrame, method: str, baselines: Sequence[str], rates: Sequence[float], margin: float = WIDE_MARGIN
+    summary: pd.DataFrame,
+    method: str,
+    baselines: Sequence[str],
+    rates: Sequence[float],
+    margin: float = WIDE_MARGIN,
+    runs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Does ``method`` beat every baseline by a wide margin at each of ``rates``? One row per rate where
     ``method`` and at least one baseline ran.
 
     Columns: the method's mean and std, each baseline's mean and the difference method − baseline
-    (accuracy points), the strongest baseline at that rate and the difference to it, and ``wide``:
-    whether that difference is at least ``margin`` points *and* larger than the two standard
-    deviations added (so the error bars do not overlap).
+    (accuracy points), the strongest baseline at that rate and the difference to it, and ``wide``. With the
+    ``runs`` themselves the differences are paired (split by split, seed by seed, from the same dense
+    network: :mod:`.paired`) and ``wide`` needs their 95 % t interval above zero and their mean at least
+    ``margin`` points (``interval`` holds it); from a summary alone, the difference of means must reach
+    ``margin`` and exceed the two standard deviations added (the error bars do not overlap).
     """
     rows = []
     for rate in rates:
@@ -45,12 +51,20 @@ def claim_check(
         if own is None or not others:
             continue
         row: dict[str, object] = {"rate": float(rate), "mean": own[0], "std": own[1]}
+        gains = {b: paired_gain(paired_differences(runs, method, b, rate)) for b in others} if runs is not None else {}
         for b, (mean, _) in others.items():
             row[f"{b} mean"] = mean
-            row[f"{b} diff"] = own[0] - mean
+            row[f"{b} diff"] = gains[b].mean if gains else own[0] - mean
         best = max(others, key=lambda b: others[b][0])
-        diff = own[0] - others[best][0]
-        row.update({"strongest": best, "diff": diff, "wide": bool(diff >= margin and diff > own[1] + others[best][1])})
+        if gains:
+            gain = gains[best]
+            row.update({"strongest": best, "diff": gain.mean, "interval": gain.text(),
+                        "wide": gain.verdict(margin) == "wide gain"})  # fmt: skip
+        else:
+            diff = own[0] - others[best][0]
+            row.update(
+                {"strongest": best, "diff": diff, "wide": bool(diff >= margin and diff > own[1] + others[best][1])}
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -74,6 +88,8 @@ def claim_table(check: pd.DataFrame, method: str, digits: int = 1) -> pd.DataFra
         if column.endswith(" diff"):
             out[f"{method} − {column[:-5]}"] = check[column].map(lambda d: f"{d:+.{digits}f}")
     out["strongest baseline"] = check["strongest"]
+    if "interval" in check:
+        out["paired gain over it (95 % t interval)"] = check["interval"]
     out["wide margin"] = check["wide"].map({True: "yes", False: "no"})
     return out.set_index("target rate")
 
@@ -82,19 +98,26 @@ SHOWN_RATE = 0.98  # the rate the chapters quote in their prose
 
 
 def claim_facts(
-    prefix: str, summary: pd.DataFrame, method: str, profile: str, folds: Sequence[int], seeds: Sequence[int]
+    prefix: str,
+    summary: pd.DataFrame,
+    method: str,
+    profile: str,
+    folds: Sequence[int],
+    seeds: Sequence[int],
+    runs: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """``{prefix}_verdict_global`` and ``_verdict_best`` (:func:`~gcnprune.book.report.claims.verdict` of ``method``
     against global MP and against both MP variants at every rate ≥ 0.95), the accuracies at 0.98 of the
     method and of both MP variants (``_98``, ``_98_mp``, ``_98_layer``) and the differences
     (``_diff_98_mp``, ``_diff_98_layer``), the rates tested (``_high_rates``), the wide margin
-    (``_margin``) and the remark on the verdict's spread (``_smoke``)."""
+    (``_margin``) and the remark on the verdict's spread (``_smoke``). With the ``runs``, the verdicts are
+    paired (:func:`claim_check`)."""
     high = high_rates(summary)
     own = accuracy_cell(summary, method, SHOWN_RATE)
     mp, layer = accuracy_cell(summary, MP, SHOWN_RATE), accuracy_cell(summary, MP_LAYER, SHOWN_RATE)
     return {
-        f"{prefix}_verdict_global": verdict(claim_check(summary, method, [MP], high)),
-        f"{prefix}_verdict_best": verdict(claim_check(summary, method, [MP, MP_LAYER], high)),
+        f"{prefix}_verdict_global": verdict(claim_check(summary, method, [MP], high, runs=runs)),
+        f"{prefix}_verdict_best": verdict(claim_check(summary, method, [MP, MP_LAYER], high, runs=runs)),
         f"{prefix}_98": accuracy_text(own),
         f"{prefix}_98_mp": accuracy_text(mp),
         f"{prefix}_98_layer": accuracy_text(layer),
@@ -106,7 +129,7 @@ def claim_facts(
     }
 
 
-def claim_against_mp(summary: pd.DataFrame, method: str) -> pd.DataFrame:
-    """:func:`~gcnprune.book.report.claims.claim_check` of ``method`` against both MP variants at every rate ≥ 0.95: the
-    table each method chapter shows."""
-    return claim_check(summary, method, [MP, MP_LAYER], high_rates(summary))
+def claim_against_mp(summary: pd.DataFrame, method: str, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`claim_check` of ``method`` against both MP variants at every rate ≥ 0.95, paired where the ``runs``
+    are given: the table each method chapter shows."""
+    return claim_check(summary, method, [MP, MP_LAYER], high_rates(summary), runs=runs)

@@ -140,7 +140,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
     return {
         **build_facts("mr", chapter, dataset),
-        **claim_facts("mr", summary, MRMP, profile, chapter.folds, chapter.seeds),
+        **claim_facts("mr", summary, MRMP, profile, chapter.folds, chapter.seeds, chapter.runs),
         "mr_98_srmp": accuracy_text(accuracy_cell(summary, SRMP, SHOWN_RATE)),
         "mr_gap_seen": mean_gap(summary, seen),
         "mr_gap_unseen": mean_gap(summary, unseen),

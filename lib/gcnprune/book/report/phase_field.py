@@ -28,9 +28,10 @@ RATE_SERIES = [(PFM, "achieved_rate", "phase_field: evaluated network"), (PFM, "
                ("budget_entropy", "soft_rate", "budget_entropy: soft mask")]  # fmt: skip
 
 
-def staple_check(summary: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~gcnprune.book.report.claims.claim_check` of PFM against the staple regularisers at every pruning rate."""
-    return claim_check(summary, PFM, STAPLES, pruned_rates(summary))
+def staple_check(summary: pd.DataFrame, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`~gcnprune.book.report.claims.claim_check` of PFM against the staple regularisers at every pruning rate,
+    paired where the ``runs`` are given."""
+    return claim_check(summary, PFM, STAPLES, pruned_rates(summary), runs=runs)
 
 
 def histogram_rate(runs: pd.DataFrame) -> float | None:
@@ -58,13 +59,13 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     """Every value the chapter glues."""
 
     runs, config = chapter.runs, method_config(chapter, PFM)
-    staples = staple_check(summary)
+    staples = staple_check(summary, runs)
     own, budget = accuracy_cell(summary, PFM, SHOWN_RATE), accuracy_cell(summary, "budget", SHOWN_RATE)
     fidelity = soft_mask_fidelity(runs, [PFM, *STAPLES])
     shown = histogram_rate(runs)
     return {
         **build_facts("pf", chapter, dataset),
-        **claim_facts("pf", summary, PFM, profile, chapter.folds, chapter.seeds),
+        **claim_facts("pf", summary, PFM, profile, chapter.folds, chapter.seeds, chapter.runs),
         "pf_rates": rate_list(method_rates(runs, [PFM]), ""),
         "pf_staple_rates": rate_list(method_rates(runs, STAPLES), "no rate"),
         "pf_lambda": f"{config['budget_weight']:g}",

@@ -106,7 +106,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     drift = cut_drift(runs, CUTS, tolerance=CUT_TOLERANCE)
     return {
         **build_facts("pmp", chapter, dataset),
-        **claim_facts("pmp", summary, PMP, profile, chapter.folds, chapter.seeds),
+        **claim_facts("pmp", summary, PMP, profile, chapter.folds, chapter.seeds, chapter.runs),
         "pmp_98_ablation": accuracy_text(ablation),
         "pmp_diff_98_ablation": difference(own, ablation),
         "pmp_98_empirical": accuracy_text(empirical),

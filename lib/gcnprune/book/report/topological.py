@@ -79,7 +79,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
     config, dangling = method_config(chapter, TC), toy_dangling(toy)
     return {
         **build_facts("tc", chapter, dataset),
-        **claim_facts("tc", summary, TC, profile, chapter.folds, chapter.seeds),
+        **claim_facts("tc", summary, TC, profile, chapter.folds, chapter.seeds, chapter.runs),
         **dangling_facts(summary),
         **soft_mask_facts("tc", soft_mask_fidelity(chapter.runs, [TC])),
         "tc_rates": rate_list(method_rates(chapter.runs, [TC]), ""),
