@@ -71,6 +71,7 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
         "features": AUTHOR_FEATURES, "train": {"epochs": 2700, "batch_size": 1024, "augment": False},
         "model": {"dropout": 0.0}},
     "adopted, 2700 epochs": {"train": {"epochs": 2700}},
+    "adopted, mirrored, 2700 epochs": {"train": {"epochs": 2700, "mirror": True}},
 }  # fmt: skip
 DENSE_FOLDS = (0, 1, 2, 3, 4)
 FPHA_DENSE_CANDIDATES = ("900 epochs, relative, 24 chunks (adopted)", "adopted, 2700 epochs",
