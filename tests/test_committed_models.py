@@ -114,3 +114,12 @@ def test_missing_benchmark_and_model_are_errors_naming_the_fix(tmp_path):
     (tmp_path / "0123456789abcdef.safetensors").write_bytes(b"")
     with pytest.raises(UserError, match="there are: 0123456789abcdef"):
         model_path("fedcba9876543210", tmp_path)
+
+
+def test_a_damaged_committed_model_is_named_in_one_line(bench, tmp_path):
+    """A copy of a committed model with its header cut: the error names the file and how to restore it."""
+    table, _ = bench
+    run = table[table["format"] == "compact"]["run"].iloc[0]
+    (tmp_path / f"{run}.safetensors").write_bytes(model_path(run).read_bytes()[:40])
+    with pytest.raises(UserError, match=f"committed compact model {tmp_path / run}.safetensors: .*git checkout"):
+        load_model(run, tmp_path)

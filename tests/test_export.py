@@ -5,6 +5,7 @@ code in a fresh process), recomputing runs that saved no weights, and ``gcnprune
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import struct
@@ -177,13 +178,27 @@ def test_tensor_file_is_the_safetensors_layout():
     data = write_tensors(tensors, {"note": "hi"})
     (size,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + size])
-    assert size % 8 == 0 and header["__metadata__"] == {"note": "hi"}
+    body_sha = hashlib.sha256(data[8 + size :]).hexdigest()
+    assert size % 8 == 0 and header["__metadata__"] == {"note": "hi", "sha256": body_sha}
     assert header["a"] == {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}
     assert header["b"] == {"dtype": "I16", "shape": [2], "data_offsets": [24, 28]}
     back, meta = read_tensors(data)
-    assert meta == {"note": "hi"} and all(torch.equal(back[k], v) for k, v in tensors.items())
-    with pytest.raises(ValueError, match="truncated"):
+    assert meta["note"] == "hi" and all(torch.equal(back[k], v) for k, v in tensors.items())
+    with pytest.raises(ValueError, match="does not match the checksum"):
         read_tensors(data[:-2])
+
+
+def test_a_flipped_byte_or_a_broken_header_names_the_compact_file(exported, tmp_path):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(exported["topological", 0.9].path.read_bytes())
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0x40  # one bit of one weight
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=f"{path}: its tensor data does not match the checksum"):
+        load_compact(path)
+    path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(ValueError, match=f"{path}: not a tensor file: its header is not JSON"):
+        load_compact(path)
 
 
 def test_matrices_are_stored_dense_or_csr_whichever_is_smaller():

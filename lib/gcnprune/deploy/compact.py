@@ -234,5 +234,9 @@ class CompactGCN(nn.Module):
 
 
 def load_compact(path: str | os.PathLike[str]) -> CompactGCN:
-    """The compact model saved at ``path`` (:meth:`CompactGCN.save`), in evaluation mode."""
-    return CompactGCN.from_bytes(Path(path).read_bytes()).eval()
+    """The compact model saved at ``path`` (:meth:`CompactGCN.save`), in evaluation mode; a file that cannot be
+    read, is not a compact model, or whose data fails its checksum is a ValueError whose message names it."""
+    try:
+        return CompactGCN.from_bytes(Path(path).read_bytes()).eval()
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: {error}") from None

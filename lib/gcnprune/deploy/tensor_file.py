@@ -13,6 +13,7 @@ holds them (uint8, int16 or int32).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import sys
@@ -48,6 +49,7 @@ def write_tensors(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, st
         }
         chunks.append(data)
         offset += len(data)
+    header["__metadata__"]["sha256"] = hashlib.sha256(b"".join(chunks)).hexdigest()  # verified on reading
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
     return struct.pack("<Q", len(text)) + text + b"".join(chunks)
@@ -67,15 +69,22 @@ def read_tensors(data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
         raise ValueError("not a tensor file: its header is not a JSON object")
     metadata = header.pop("__metadata__", {})
     body = bytearray(data[8 + size :])
+    checksum = metadata.get("sha256") if isinstance(metadata, dict) else None
+    if checksum is not None and hashlib.sha256(body).hexdigest() != checksum:
+        raise ValueError("its tensor data does not match the checksum in its header: the file is damaged")
     tensors = {}
     for name, entry in header.items():
-        dtype = BY_NAME[entry["dtype"]]
-        begin, end = entry["data_offsets"]
+        try:
+            dtype = BY_NAME[entry["dtype"]]
+            begin, end = (int(x) for x in entry["data_offsets"])
+            shape = [int(x) for x in entry["shape"]]
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"not a tensor file: its header's entry {name!r} is malformed") from None
         count = (end - begin) // torch.empty((), dtype=dtype).element_size()
-        if end > len(body) or count != _numel(entry["shape"]):
+        if not 0 <= begin <= end <= len(body) or count != _numel(shape):
             raise ValueError(f"tensor file is truncated or inconsistent at {name}")
         flat = torch.frombuffer(body, dtype=dtype, count=count, offset=begin) if count else torch.empty(0, dtype=dtype)
-        tensors[name] = flat.clone().view(entry["shape"])
+        tensors[name] = flat.clone().view(shape)
     return tensors, metadata
 
 

@@ -49,7 +49,10 @@ def model_path(run: str, folder: str | os.PathLike[str] = MODELS_DIR) -> Path:
 
 def load_model(run: str, folder: str | os.PathLike[str] = MODELS_DIR) -> CompactGCN:
     """The committed compact model of ``run`` (torch alone: :func:`gcnprune.deploy.compact.load_compact`)."""
-    return load_compact(model_path(run, folder))
+    try:
+        return load_compact(model_path(run, folder))
+    except ValueError as error:  # names the file and what is wrong with it
+        raise UserError(f"committed compact model {error}; restore it with git checkout -- models/") from None
 
 
 def unit_table(bench: pd.DataFrame, folder: str | os.PathLike[str] = MODELS_DIR) -> pd.DataFrame:
