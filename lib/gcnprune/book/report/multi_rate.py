@@ -19,7 +19,8 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, cl
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
-from .paired import ladder, paying_rungs, rung_sentence
+from .paired import ladder
+from .paired import ladder_facts as paired_ladder_facts
 from .tables import cut_drift_table, summary_table
 from .tuning import tuning_table
 
@@ -163,11 +164,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
     """The ladder's two steps in words: PMP over per-layer MP, and what sharing one model across rates changes."""
-    return {
-        "mr_ladder_pmp": rung_sentence(table, LADDER[1][0]),
-        "mr_ladder_shared": rung_sentence(table, LADDER[2][0]),
-        "mr_ladder_paying": paying_rungs(table),
-    }
+    return paired_ladder_facts("mr", table, {"pmp": LADDER[1][0], "shared": LADDER[2][0]})
 
 
 # the names the multi-rate notebook uses

@@ -119,3 +119,11 @@ def paying_rungs(table: pd.DataFrame) -> str:
         paying = [name for (_, name), row in rows.iterrows() if row.get("verdict") in ("gain", "wide gain")]
         parts.append(f"at {rate}, {' and '.join(paying) if paying else 'none'}")
     return "; ".join(parts)
+
+
+def ladder_facts(prefix: str, table: pd.DataFrame, steps: dict[str, str]) -> dict[str, str]:
+    """A chapter's ladder in words, to glue: ``{prefix}_ladder_{step}`` for each named rung's paired gain over
+    the rung below (:func:`rung_sentence`) and ``{prefix}_ladder_paying``, the rungs that pay (:func:`paying_rungs`)."""
+    return {f"{prefix}_ladder_{step}": rung_sentence(table, rung) for step, rung in steps.items()} | {
+        f"{prefix}_ladder_paying": paying_rungs(table)
+    }

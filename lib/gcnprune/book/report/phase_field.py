@@ -14,7 +14,8 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_check, cl
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import method_rows, soft_mask_fidelity
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
-from .paired import ladder, paying_rungs, rung_sentence
+from .paired import ladder
+from .paired import ladder_facts as paired_ladder_facts
 from .soft_masks import soft_mask_facts
 from .tables import soft_mask_table, summary_table
 from .tuning import tuning_table
@@ -89,11 +90,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
     """The ladder's two steps in words: what the exact budget earns over global MP, what the potential adds."""
-    return {
-        "pf_ladder_budget": rung_sentence(table, LADDER[1][0]),
-        "pf_ladder_potential": rung_sentence(table, LADDER[2][0]),
-        "pf_ladder_paying": paying_rungs(table),
-    }
+    return paired_ladder_facts("pf", table, {"budget": LADDER[1][0], "potential": LADDER[2][0]})
 
 
 # the names the phase-field notebook uses

@@ -15,7 +15,8 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, cl
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
-from .paired import ladder, paying_rungs, rung_sentence
+from .paired import ladder
+from .paired import ladder_facts as paired_ladder_facts
 from .tables import cut_drift_table, summary_table
 from .tuning import tuning_table
 
@@ -134,11 +135,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
     """The ladder's two steps in words: the prior's cut without alignment over per-layer MP, what alignment adds."""
-    return {
-        "pmp_ladder_cut": rung_sentence(table, LADDER[1][0]),
-        "pmp_ladder_align": rung_sentence(table, LADDER[2][0]),
-        "pmp_ladder_paying": paying_rungs(table),
-    }
+    return paired_ladder_facts("pmp", table, {"cut": LADDER[1][0], "align": LADDER[2][0]})
 
 
 # the names the probabilistic notebook uses

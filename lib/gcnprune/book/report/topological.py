@@ -14,7 +14,8 @@ from .claims import claim_against_mp, claim_facts, claim_table
 from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import soft_mask_fidelity
 from .format import NOT_RUN, mean_std_column, rate_list
-from .paired import ladder, paying_rungs, rung_sentence
+from .paired import ladder
+from .paired import ladder_facts as paired_ladder_facts
 from .soft_masks import soft_mask_facts
 from .tables import soft_mask_table, summary_table
 from .toy_network import ToyPruning, toy_pruning
@@ -97,11 +98,7 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
     """The ladder's two steps in words: what the exact budget earns over global MP, what accessibility adds."""
-    return {
-        "tc_ladder_budget": rung_sentence(table, LADDER[1][0]),
-        "tc_ladder_access": rung_sentence(table, LADDER[2][0]),
-        "tc_ladder_paying": paying_rungs(table),
-    }
+    return paired_ladder_facts("tc", table, {"budget": LADDER[1][0], "access": LADDER[2][0]})
 
 
 # the names the topological notebook uses
