@@ -20,28 +20,30 @@ ALL_RATES = tuple(sorted(TRAINING_RATES + EXTRA_RATES))
 # the dense network on SBU): the profile's extra seeds (main comparisons only) and the ablations run here.
 HIGH_RATES = (0.98, 0.99, 0.995)
 
+# Gradual magnitude pruning (Zhu & Gupta's cubic schedule): the strong standard baseline, in every main comparison
+GMP = "gradual_magnitude"
 LAYER_MP = ("magnitude",), {"magnitude": {"scope": "layer"}}  # the per-layer baseline, beside the global default
 
 # chapter -> list of (methods, rates, method_configs)
 ORDER = ("magnitude-pruning", "probabilistic", "multi-rate", "topological", "phase-field")  # batch priority;
 # each chapter's first grid is its main comparison, which a batch job runs before any chapter's others
 CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dict[str, Any]]]]] = {
-    "magnitude-pruning": [(("dense", "magnitude"), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
+    "magnitude-pruning": [(("dense", "magnitude", GMP), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
     "phase-field": [
-        (("dense", "magnitude", "phase_field"), ALL_RATES, {}),
+        (("dense", "magnitude", GMP, "phase_field"), ALL_RATES, {}),
         (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
         (("budget", "budget_l1", "budget_entropy"), HIGH_RATES, {}),
     ],
-    "topological": [(("dense", "magnitude", "topological"), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
+    "topological": [(("dense", "magnitude", GMP, "topological"), ALL_RATES, {}), (LAYER_MP[0], ALL_RATES, LAYER_MP[1])],
     "probabilistic": [
-        (("dense", "magnitude", "probabilistic"), ALL_RATES, {}),
+        (("dense", "magnitude", GMP, "probabilistic"), ALL_RATES, {}),
         (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
         # ablations: the empirical threshold (an exact cut, the prior unused for it), and the prior's without alignment
         (("probabilistic",), HIGH_RATES, {"probabilistic": {"threshold": "empirical"}}),
         (("probabilistic",), HIGH_RATES, {"probabilistic": {"alignment_weight": 0.0}}),
     ],
     "multi-rate": [
-        (("dense", "magnitude", "probabilistic", "multi_rate"), ALL_RATES, {}),
+        (("dense", "magnitude", GMP, "probabilistic", "multi_rate"), ALL_RATES, {}),
         (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
     ],
 }
