@@ -22,8 +22,8 @@ def no_sbu_data(tmp_path, monkeypatch, repo_root) -> None:
 
 
 def magnitude_chapter(results, **kwargs):
-    """The magnitude chapter's runs on SBU, smoke profile, at rate 0.9 only: dense, global and per-layer MP
-    on fold 1."""
+    """The magnitude chapter's runs on SBU, smoke profile, at rate 0.9 only: dense, global, gradual and per-layer
+    MP on fold 1."""
     return chapter_runs("magnitude-pruning", "sbu", None, "smoke", results, rates=[0.9], **kwargs)
 
 
@@ -41,6 +41,7 @@ def test_a_complete_cache_is_read_without_training(no_sbu_data, results_dir, mon
     assert [(c.method, c.rate, c.fold) for c in configs] == [
         ("dense", 0.0, 0),
         ("magnitude", 0.9, 0),
+        ("gradual_magnitude", 0.9, 0),
         ("magnitude", 0.9, 0),
     ]
     write_runs(configs, results_dir, accuracy=0.75)
@@ -49,7 +50,7 @@ def test_a_complete_cache_is_read_without_training(no_sbu_data, results_dir, mon
     assert chapter.runs["run"].tolist() == [c.run_hash() for c in configs]
     assert set(chapter.runs["accuracy"]) == {0.75}
     assert chapter.info.num_classes == 8 and chapter.folds == [0] and chapter.results == results_dir
-    assert chapter.chapters_of == {m: ["magnitude-pruning"] for m in ("dense", "magnitude", "magnitude (scope=layer)")}
+    assert chapter.chapters_of == {m: ["magnitude-pruning"] for m in ("dense", "magnitude", "gradual_magnitude", "magnitude (scope=layer)")}
 
 
 def test_a_missing_run_is_one_error_naming_it_and_the_command(no_sbu_data, results_dir, monkeypatch):
@@ -62,7 +63,7 @@ def test_a_missing_run_is_one_error_naming_it_and_the_command(no_sbu_data, resul
     message, absent = str(error.value), configs[-1]
     assert isinstance(error.value, UserError) and "\n" not in message
     assert message.startswith(
-        "1 of the 3 runs of the magnitude-pruning chapter (sbu, smoke profile) are not in the run cache"
+        "1 of the 4 runs of the magnitude-pruning chapter (sbu, smoke profile) are not in the run cache"
     )
     assert f"{label(absent)} at rate 0.9 (fold 1, seed 0)" in message and absent.run_hash() in message
     assert f"`make book PROFILE=smoke DATA=<SBU folder> RESULTS={results_dir}`" in message
@@ -73,7 +74,7 @@ def test_a_missing_run_is_one_error_naming_it_and_the_command(no_sbu_data, resul
     assert trained == [] and sorted(p.name for p in results_dir.iterdir()) == before
     # left out instead, on request: the page counts them
     runs, missing = collect_runs(configs, "omit", "a test", "smoke", results_dir)
-    assert len(runs) == 2 and missing == [absent] and trained == []
+    assert len(runs) == 3 and missing == [absent] and trained == []
 
 
 def test_many_missing_runs_are_summarised_by_method_and_rate(no_sbu_data, results_dir):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .facts import MP, MP_LAYER, high_rates
+from .facts import BASELINES, GMP, MP, MP_LAYER, high_rates
 from .format import accuracy_text, difference, mean_std, rate_list, spread_note
 from .paired import WIDE_MARGIN, paired_differences, paired_gain
 
@@ -107,22 +107,25 @@ def claim_facts(
     runs: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """``{prefix}_verdict_global`` and ``_verdict_best`` (:func:`~gcnprune.book.report.claims.verdict` of ``method``
-    against global MP and against both MP variants at every rate ≥ 0.95), the accuracies at 0.98 of the
-    method and of both MP variants (``_98``, ``_98_mp``, ``_98_layer``) and the differences
-    (``_diff_98_mp``, ``_diff_98_layer``), the rates tested (``_high_rates``), the wide margin
+    against global MP and against the strongest of the :data:`BASELINES` at every rate ≥ 0.95), the accuracies
+    at 0.98 of the method and of the baselines (``_98``, ``_98_mp``, ``_98_layer``, ``_98_gmp``) and the
+    differences (``_diff_98_mp``, ``_diff_98_layer``, ``_diff_98_gmp``), the rates tested (``_high_rates``), the wide margin
     (``_margin``) and the remark on the verdict's spread (``_smoke``). With the ``runs``, the verdicts are
     paired (:func:`claim_check`)."""
     high = high_rates(summary)
     own = accuracy_cell(summary, method, SHOWN_RATE)
     mp, layer = accuracy_cell(summary, MP, SHOWN_RATE), accuracy_cell(summary, MP_LAYER, SHOWN_RATE)
+    gradual = accuracy_cell(summary, GMP, SHOWN_RATE)
     return {
         f"{prefix}_verdict_global": verdict(claim_check(summary, method, [MP], high, runs=runs)),
-        f"{prefix}_verdict_best": verdict(claim_check(summary, method, [MP, MP_LAYER], high, runs=runs)),
+        f"{prefix}_verdict_best": verdict(claim_check(summary, method, list(BASELINES), high, runs=runs)),
         f"{prefix}_98": accuracy_text(own),
         f"{prefix}_98_mp": accuracy_text(mp),
         f"{prefix}_98_layer": accuracy_text(layer),
         f"{prefix}_diff_98_mp": difference(own, mp),
         f"{prefix}_diff_98_layer": difference(own, layer),
+        f"{prefix}_98_gmp": accuracy_text(gradual),
+        f"{prefix}_diff_98_gmp": difference(own, gradual),
         f"{prefix}_high_rates": rate_list(high),
         f"{prefix}_margin": f"{WIDE_MARGIN:g}",
         f"{prefix}_smoke": spread_note(profile, folds, seeds),
@@ -130,6 +133,6 @@ def claim_facts(
 
 
 def claim_against_mp(summary: pd.DataFrame, method: str, runs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`claim_check` of ``method`` against both MP variants at every rate ≥ 0.95, paired where the ``runs``
-    are given: the table each method chapter shows."""
-    return claim_check(summary, method, [MP, MP_LAYER], high_rates(summary), runs=runs)
+    """:func:`claim_check` of ``method`` against the three magnitude baselines (one-shot global and per layer,
+    gradual) at every rate ≥ 0.95, paired where the ``runs`` are given: the table each method chapter shows."""
+    return claim_check(summary, method, list(BASELINES), high_rates(summary), runs=runs)

@@ -10,7 +10,9 @@ import pandas as pd
 from ..chapters.runs import ChapterRuns
 from .format import rate_list
 
-MP, MP_LAYER = "magnitude", "magnitude (scope=layer)"  # the two baselines every method chapter compares with
+MP, MP_LAYER = "magnitude", "magnitude (scope=layer)"  # one-shot magnitude pruning, global and per layer
+GMP = "gradual_magnitude"  # gradual magnitude pruning (Zhu & Gupta's cubic schedule), global
+BASELINES = (MP, MP_LAYER, GMP)  # the baselines every method chapter's claim is tested against
 
 
 def build_facts(prefix: str, chapter: ChapterRuns, dataset: str) -> dict[str, str]:

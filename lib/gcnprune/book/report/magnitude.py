@@ -18,8 +18,9 @@ from gcnprune.train import seed_everything
 
 from ..chapters.runs import ChapterRuns
 from .claims import accuracy_cell
-from .facts import MP, MP_LAYER, build_facts, pruned_rates
+from .facts import GMP, MP, MP_LAYER, build_facts, pruned_rates
 from .format import accuracy_text, gap
+from .paired import ladder, paying_rungs, rung_sentence
 from .tables import summary_table
 from .tuning import dense_tuning_table
 
@@ -31,6 +32,7 @@ SHORT_NAMES = {
     "graph_conv.linear": "graph conv",
     "hidden": "hidden",
 }
+GRADUAL = [("one-shot global MP", MP), ("gradual MP", GMP)]  # the two rungs of the gradual schedule's test
 TABLE_RATES = (0.9, 0.98, 0.99)  # the rates the layer table shows, those of them the build ran
 
 
@@ -167,6 +169,19 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str) -> dict[str
     return found
 
 
+def gradual_ladder(runs: pd.DataFrame) -> pd.DataFrame:
+    """Gradual MP's paired gain over one-shot global MP (:func:`~gcnprune.book.report.paired.ladder`) at every
+    rate of at least 0.95 where both ran: what the cubic schedule alone earns."""
+    rates = sorted(set(runs[runs["method"] == GMP]["rate"]) & set(runs[runs["method"] == MP]["rate"]))
+    return ladder(runs, GRADUAL, [r for r in rates if r >= 0.95])
+
+
+def gradual_facts(table: pd.DataFrame) -> dict[str, str]:
+    """``mp_gmp_gain`` (gradual MP over one-shot global MP, rate by rate, in words) and ``mp_gmp_paying`` (the
+    rates where the interval shows it)."""
+    return {"mp_gmp_gain": rung_sentence(table, GRADUAL[1][0]), "mp_gmp_paying": paying_rungs(table)}
+
+
 # the names the magnitude-pruning notebook uses
-__all__ = ["dense_tuning_table", "facts", "kept_shares", "layer_facts", "layer_table", "layer_weights", "summarise",
+__all__ = ["dense_tuning_table", "facts", "gradual_facts", "gradual_ladder", "kept_shares", "layer_facts", "layer_table", "layer_weights", "summarise",
            "summary_table", "table_rates"]  # fmt: skip

@@ -11,7 +11,7 @@ from gcnprune.methods.phase_field import HISTOGRAM_AT
 
 from ..chapters.runs import ChapterRuns
 from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_check, claim_facts, claim_table, verdict
-from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
+from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import method_rows, soft_mask_fidelity
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
 from .paired import ladder
@@ -21,7 +21,7 @@ from .tables import soft_mask_table, summary_table
 from .tuning import tuning_table
 
 PFM = "phase_field"
-LADDER = [("global MP", MP), ("exact budget alone", "budget"), ("PFM: + double-well potential", PFM)]
+LADDER = [("global MP", MP), ("gradual MP", GMP), ("exact budget alone", "budget"), ("PFM: + double-well potential", PFM)]
 STAPLES = ["budget", "budget_l1", "budget_entropy"]  # the same training with a staple regulariser instead
 HISTOGRAM_RATE = 0.95  # the rate of the mask histograms, where PFM and the budget baseline both ran it
 RATE_SERIES = [(PFM, "achieved_rate", "phase_field: evaluated network"), (PFM, "soft_rate", "phase_field: soft mask"),
@@ -89,8 +89,8 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
-    """The ladder's two steps in words: what the exact budget earns over global MP, what the potential adds."""
-    return paired_ladder_facts("pf", table, {"budget": LADDER[1][0], "potential": LADDER[2][0]})
+    """The ladder's three steps in words: what gradual MP earns over one-shot global MP, the exact budget over it, what the potential adds."""
+    return paired_ladder_facts("pf", table, {"gmp": LADDER[1][0], "budget": LADDER[2][0], "potential": LADDER[3][0]})
 
 
 # the names the phase-field notebook uses

@@ -11,7 +11,7 @@ from gcnprune.unit_graph import dangling_fraction
 
 from ..chapters.runs import ChapterRuns
 from .claims import claim_against_mp, claim_facts, claim_table
-from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
+from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import soft_mask_fidelity
 from .format import NOT_RUN, mean_std_column, rate_list
 from .paired import ladder
@@ -22,7 +22,7 @@ from .toy_network import ToyPruning, toy_pruning
 from .tuning import tuning_table
 
 TC = "topological"
-LADDER = [("global MP", MP), ("exact budget alone", "budget"), ("TC: + accessibility", TC)]  # budget: the PFM chapter's
+LADDER = [("global MP", MP), ("gradual MP", GMP), ("exact budget alone", "budget"), ("TC: + accessibility", TC)]  # budget: the PFM chapter's
 NAMES = {MP: "MP (global)", MP_LAYER: "MP (per layer)", TC: "TC"}  # the dangling table's column names
 
 
@@ -97,8 +97,8 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
-    """The ladder's two steps in words: what the exact budget earns over global MP, what accessibility adds."""
-    return paired_ladder_facts("tc", table, {"budget": LADDER[1][0], "access": LADDER[2][0]})
+    """The ladder's three steps in words: what gradual MP earns over one-shot global MP, the exact budget over it, what accessibility adds."""
+    return paired_ladder_facts("tc", table, {"gmp": LADDER[1][0], "budget": LADDER[2][0], "access": LADDER[3][0]})
 
 
 # the names the topological notebook uses
