@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import dead_pid
 from smoke_runs import smoke
 
@@ -105,14 +106,53 @@ def test_damage_is_named_listed_and_repaired(results, capsys, monkeypatch, kind)
         err = capsys.readouterr().err  # after the progress bar, where the weights are read when a run starts
         assert "Traceback" not in err and err.endswith("\n") and "\n" not in err.split("error: ")[-1][:-1]
         assert err.split("\n")[-2].startswith(f"error: damaged run folder {folder}: {problem}")
-    # gcnprune clean lists it, --delete removes it, and the next run recomputes it
+    # gcnprune clean lists it, --delete removes it (only the weights, where the run's record is intact), and
+    # the next run recomputes it
+    target = folder / "model.pt" if "weights" in kind else folder
+    record = json.loads((folder / "metrics.json").read_text()) if "weights" in kind else None
     assert cli.main(["clean", "--results", str(results)]) == 0
     out = capsys.readouterr().out
-    assert f"damaged {folder}: {problem}" in out and "0 stale, 1 damaged and 0 interrupted" in out
+    assert f"damaged {target}: {problem}" in out and "0 stale, 1 damaged and 0 interrupted" in out
     assert folder.is_dir()
     assert cli.main(["clean", "--delete", "--results", str(results)]) == 0
-    assert f"removed damaged {folder}" in capsys.readouterr().out and not folder.exists()
+    assert f"removed damaged {target}" in capsys.readouterr().out and not target.exists()
+    assert (folder / "config.json").is_file() == (record is not None)
     assert run(DENSE, results)["accuracy"] >= 0.0 and stale_runs(results) == []
+    if record is not None:  # the intact record was kept, not retrained
+        assert load_run(DENSE, results) == record
+
+
+def _foreign_weights(folder: Path) -> None:
+    torch.save({"not.a.layer": torch.zeros(3)}, folder / "model.pt")
+
+
+def _folder_weights(folder: Path) -> None:
+    (folder / "model.pt").unlink()
+    (folder / "model.pt").mkdir()
+
+
+def test_weights_that_do_not_fit_the_network_are_one_error(results, monkeypatch):
+    """A ``model.pt`` that loads but holds another network's tensors is named before any child trains on it."""
+    folder = results / DENSE.run_hash()
+    _foreign_weights(folder)
+    monkeypatch.setattr(runner, "_train", prepare_only)
+    with pytest.raises(CacheError, match=f"damaged run folder {folder}: model.pt does not fit the network its config"):
+        run(smoke("magnitude", 0.5), results)
+
+
+def test_a_folder_where_the_weights_belong_is_listed_and_removed_alone(results, capsys):
+    folder = results / DENSE.run_hash()
+    _folder_weights(folder)
+    assert [(f.target, f.kind) for f in audit_cache(results)] == [(folder / "model.pt", "damaged")]
+    assert cli.main(["clean", "--delete", "--results", str(results)]) == 0
+    assert not (folder / "model.pt").exists() and (folder / "metrics.json").is_file() and audit_cache(results) == []
+
+
+def test_clean_refuses_a_results_folder_that_does_not_exist(tmp_path, capsys):
+    missing = tmp_path / "reslts"
+    assert cli.main(["clean", "--results", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: the results folder {missing} does not exist; give the run cache to check (--results DIR)\n"
 
 
 def test_load_run_names_the_damaged_folder(results):

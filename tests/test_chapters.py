@@ -50,7 +50,9 @@ def test_a_complete_cache_is_read_without_training(no_sbu_data, results_dir, mon
     assert chapter.runs["run"].tolist() == [c.run_hash() for c in configs]
     assert set(chapter.runs["accuracy"]) == {0.75}
     assert chapter.info.num_classes == 8 and chapter.folds == [0] and chapter.results == results_dir
-    assert chapter.chapters_of == {m: ["magnitude-pruning"] for m in ("dense", "magnitude", "gradual_magnitude", "magnitude (scope=layer)")}
+    assert chapter.chapters_of == {
+        m: ["magnitude-pruning"] for m in ("dense", "magnitude", "gradual_magnitude", "magnitude (scope=layer)")
+    }
 
 
 def test_a_missing_run_is_one_error_naming_it_and_the_command(no_sbu_data, results_dir, monkeypatch):

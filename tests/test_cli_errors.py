@@ -4,6 +4,7 @@ and nothing trained or written before the refusal (``gcnprune grid`` and ``pytho
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -153,6 +154,25 @@ def test_book_runner_refuses_bad_options_up_front(capsys, tmp_path, no_training,
     line = refused(capsys, book.main, ["--book", str(book_dir), "--results", str(results), "--profile", "smoke", *args])
     assert problem in line
     assert not book_dir.exists() and not results.exists()
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--only", "magnitude-pruning", "--param", "seeds=\"0\""],
+     "notebook magnitude-pruning: parameter seeds = '0' is not a list of integers; e.g. seeds=[0, 1]"),
+    (["--only", "magnitude-pruning", "--param", "rates=0.5"],
+     "notebook magnitude-pruning: parameter rates = 0.5 is not a list of numbers, or None; e.g. rates=[0.9, 0.99]"),
+    (["--only", "results", "--param", "jobs=two"],
+     "notebook results: parameter jobs = 'two' is not an integer; e.g. jobs=2"),
+    (["--only", "results", "--param", "results=5"],
+     "notebook results: parameter results = 5 is not a string, or None; e.g. results=\"text\""),
+])  # fmt: skip
+def test_book_runner_refuses_a_parameter_of_the_wrong_type(capsys, tmp_path, no_training, repo_root, args, problem):
+    """Checked against the type each notebook's parameters cell annotates, before any notebook runs."""
+    book_dir, results = tmp_path / "book", tmp_path / "results"
+    shutil.copytree(repo_root / "book", book_dir, ignore=shutil.ignore_patterns("_build"))
+    line = refused(capsys, book.main, ["--book", str(book_dir), "--results", str(results), "--profile", "smoke", *args])
+    assert line == f"error: {problem}"
+    assert not (book_dir / "_build").exists() and not results.exists()
 
 
 def test_book_runner_refuses_a_results_path_that_is_a_file(capsys, tmp_path, no_training):

@@ -34,6 +34,7 @@ from .experiments.grid import Grid, accuracy_table, run_configs, summarise
 from .experiments.profiles import PROFILES, default_profile
 from .experiments.repo import DEFAULT_RESULTS
 from .methods import grid_methods
+from .outputs import check_output, write_atomically
 
 DEFAULT_RATES = "0,0.5,0.7,0.9,0.95,0.98,0.99"
 
@@ -87,6 +88,7 @@ def _grid(args: argparse.Namespace) -> int:
         if args.cluster is not None:
             parse_cluster(args.cluster)
     args.profile = args.profile or default_profile(args.dataset)
+    options.data_option(args.dataset, args.data)
     check_results(args.results, writing=False)  # writability is checked once it is known whether runs train
     rates, seeds, configs = options.floats(args.rates), options.seeds(args.seeds), options.settings(args.set)
     methods = options.values(args.methods, "--methods")
@@ -114,11 +116,14 @@ def _remove(path: Path) -> None:
 def _clean(args: argparse.Namespace) -> int:
     """``gcnprune clean``: list stale, damaged and interrupted cache entries; remove them with ``--delete``."""
     check_results(args.results, writing=False)
+    if not Path(args.results).is_dir():
+        raise UserError(f"the results folder {args.results} does not exist; give the run cache to check "
+                        "(--results DIR)")  # fmt: skip
     findings = audit_cache(args.results)
     for finding in findings:
         if args.delete:
-            _remove(finding.folder)
-        print(f"{'removed ' if args.delete else ''}{finding.kind} {finding.folder}: {finding.reason}")
+            _remove(finding.target)
+        print(f"{'removed ' if args.delete else ''}{finding.kind} {finding.target}: {finding.reason}")
     counts = Counter(finding.kind for finding in findings)
     hint = "; --delete removes them" if findings and not args.delete else ""
     print(f"{counts['stale']} stale, {counts['damaged']} damaged and {counts['interrupted']} interrupted "
@@ -130,9 +135,7 @@ def _export(args: argparse.Namespace) -> int:
     """``gcnprune export``: recompute a cached run's model, write its compact model, print what it removed."""
 
     check_results(args.results, writing=False)
-    out = Path(args.out or f"{args.run}.compact.safetensors")
-    if out.parent != Path("") and not out.parent.is_dir():
-        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist; create it or give another --out")
+    out = check_output(args.out or f"{args.run}.compact.safetensors", "--out")
     export = export_run(args.run, args.results, args.data, out, progress=args.progress)
     c = export.config
     print(f"run {args.run}: {c.dataset} fold {c.fold + 1} seed {c.seed}, {c.method} at rate {c.rate:g}, "
@@ -150,6 +153,7 @@ def _bench(args: argparse.Namespace) -> int:
     check_results(args.results, writing=False)
     if args.repeats < 1 or args.warmup < 0:
         raise UserError(f"--repeats must be at least 1 and --warmup at least 0, got {args.repeats} and {args.warmup}")
+    check_output(args.json, "--json")  # before the benchmark, whose measurements a bad path would lose
     table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, args.progress, args.models)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(format_table(table))
@@ -157,9 +161,8 @@ def _bench(args: argparse.Namespace) -> int:
         "\n× = dense / this (times smaller or faster); limit× = dense / minimal multiply-adds; latencies are "
         f"medians of {args.repeats} calls on one thread; load average {machine()['load_average'][0]:.2f}"
     )
-    Path(args.json).write_text(
-        json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n"
-    )
+    record = json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n"
+    write_atomically(args.json, record.encode())
     print(f"wrote {args.json}")
     return 0
 

@@ -41,6 +41,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from ..outputs import write_atomically
 from .tensor_file import pack_matrix, read_tensors, unpack_matrix, write_tensors
 
 FORMAT = "gcnprune-compact"
@@ -207,7 +208,7 @@ class CompactGCN(nn.Module):
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write the model's file; returns its size in bytes."""
         data = self.to_bytes()
-        Path(path).write_bytes(data)
+        write_atomically(path, data)
         return len(data)
 
     @classmethod

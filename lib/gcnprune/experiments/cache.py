@@ -144,6 +144,12 @@ class CacheFinding:
     folder: Path
     kind: Literal["stale", "damaged", "interrupted"]
     reason: str
+    only: Path | None = None  # the one file to remove where the rest of the run is intact (a damaged model.pt)
+
+    @property
+    def target(self) -> Path:
+        """What ``--delete`` removes: the damaged file alone where the run record is intact, else the entry."""
+        return self.only or self.folder
 
 
 def _as_json(payload: dict[str, Any]) -> Any:
@@ -156,8 +162,6 @@ def _audit_run(folder: Path) -> CacheFinding | None:
     try:
         stored = read_entry(folder, CONFIG)
         check_metrics(folder, read_entry(folder, METRICS))
-        if (folder / WEIGHTS).exists():
-            read_weights(folder / WEIGHTS)
     except CacheError as error:
         return CacheFinding(folder, "damaged", error.problem)
     try:
@@ -165,7 +169,15 @@ def _audit_run(folder: Path) -> CacheFinding | None:
         current = config.run_hash() == folder.name and _as_json(config.resolved()) == stored
     except (TypeError, ValueError):
         current = False
-    return None if current else CacheFinding(folder, "stale", "no current configuration maps to it")
+    if not current:
+        return CacheFinding(folder, "stale", "no current configuration maps to it")
+    if (folder / WEIGHTS).exists():  # the run's record is intact: only its regenerable weights can be damaged
+        try:
+            read_weights(folder / WEIGHTS)
+        except CacheError as error:
+            problem = f"{error.problem} (the run's record is intact: --delete removes only {WEIGHTS})"
+            return CacheFinding(folder, "damaged", problem, only=folder / WEIGHTS)
+    return None
 
 
 def audit_cache(results: str | os.PathLike[str] = DEFAULT_RESULTS) -> list[CacheFinding]:

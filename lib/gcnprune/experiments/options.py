@@ -29,6 +29,14 @@ def seeds(text: str) -> list[int]:
     return distinct(out, "--seeds")
 
 
+def data_option(dataset: str, data: str | None) -> str | None:
+    """``data`` (the ``--data`` folder), refused for the synthetic dataset, which is generated, not read."""
+    if dataset == "synthetic" and data is not None:
+        raise UserError(f"--data {data}: the synthetic dataset is generated from a seed, not read from files; "
+                        "drop --data, or give --dataset sbu or fpha")  # fmt: skip
+    return data
+
+
 def json_or_text(raw: str) -> object:
     """``raw`` read as JSON (``3`` → 3, ``"a"`` → 'a', ``[0]`` → [0]), or the text itself where it is not JSON."""
     try:

@@ -14,14 +14,14 @@ from tqdm import tqdm
 
 from gcnprune import __version__
 from gcnprune.data import SkeletonDataset, load_dataset
-from gcnprune.errors import UserError
+from gcnprune.errors import CacheError, UserError
 from gcnprune.graphs import FeatureConfig, normalised_adjacency, trajectories
 from gcnprune.methods import PruningMethod, get_method
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
 from gcnprune.train import Trainer, seed_everything, validation_split
 
-from .cache import WEIGHTS, load_run, read_weights, run_folder, store_run, store_weights
+from .cache import CONFIG, WEIGHTS, load_run, read_weights, run_folder, store_run, store_weights
 from .config import RunConfig
 from .repo import DEFAULT_RESULTS, git
 
@@ -91,7 +91,11 @@ def prepare(
     model, trainer = build(config, data_root, progress)
     method = get_method(config.method, config.method_config)
     if state is not None:
-        method.restore(model, state)
+        try:
+            method.restore(model, state)
+        except RuntimeError:  # load_state_dict's missing, unexpected or misshapen keys
+            problem = f"{WEIGHTS} does not fit the network its {CONFIG} describes"
+            raise CacheError(run_folder(parent, results), problem) from None
     return model, trainer, method
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from gcnprune.data import DATASETS, data_folder
 from gcnprune.experiments.cache import check_results
+from gcnprune.experiments.options import data_option
 from gcnprune.experiments.pids import pid_lock
 from gcnprune.experiments.profiles import default_profile, get_profile
 from gcnprune.experiments.repo import DEFAULT_RESULTS
@@ -94,6 +95,7 @@ def _prepare(
     only = [only] if isinstance(only, str) else list(only or [])
     results = str(Path(results).resolve())
     data_root = None if data_root in (None, "") else str(Path(data_root).resolve())
+    data_option(dataset, data_root)
     cache_only = missing_runs_policy(dataset, data_root) == "require"  # a DATA folder that does not exist fails here
     common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs)}
     notebooks, order, injected = plan(notebooks_dir, book_dir, only, params, common, build)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gcnprune.experiments.options import json_or_text
 
+from ..chapters.parameters import parameter_type, type_problem
 from .errors import BookError, ParameterError
 from .toc import toc_notebooks
 
@@ -26,6 +27,7 @@ class Notebook:
     name: str
     path: Path
     parameters: dict[str, Any]
+    annotations: dict[str, str] = field(default_factory=dict)  # name -> the annotation's source
 
     @property
     def reads_provenance(self) -> bool:
@@ -54,6 +56,22 @@ def parameters_of(source: str, where: str) -> dict[str, Any]:
     return found
 
 
+def annotations_of(source: str) -> dict[str, str]:
+    """The annotations of a parameters cell's names, as source text (``rates: list[float] | None = None``)."""
+    tree = ast.parse(source)
+    return {stmt.target.id: ast.get_source_segment(source, stmt.annotation) or ""
+            for stmt in tree.body if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)}  # fmt: skip
+
+
+def check_types(notebook: Notebook, values: Mapping[str, Any]) -> None:
+    """Refuse, in one line naming the notebook, a value whose type its parameters cell's annotation refuses."""
+    for name, value in values.items():
+        if name in notebook.annotations:
+            problem = type_problem(name, value, parameter_type(notebook.annotations[name]))
+            if problem:
+                raise ParameterError(f"notebook {notebook.name}: {problem}")
+
+
 def load_notebook(path: str | os.PathLike[str]) -> Any:
     """Read a MyST markdown notebook into an nbformat notebook."""
     import jupytext
@@ -70,7 +88,8 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
         raise ParameterError(
             f"notebook {path.stem} ({path}): expected one code cell tagged 'parameters', found {len(cells)}"
         )
-    return Notebook(path.stem, path, parameters_of(cells[0].source, f"notebook {path.stem} ({path})"))
+    where = f"notebook {path.stem} ({path})"
+    return Notebook(path.stem, path, parameters_of(cells[0].source, where), annotations_of(cells[0].source))
 
 
 def parse_param(text: str) -> tuple[str | None, str, Any]:
@@ -167,5 +186,6 @@ def plan(
     for nb in order:
         values = {k: v for k, v in common.items() if k in nb.parameters}
         values.update(targeted[nb.name])
+        check_types(nb, values)
         injected[nb.name] = values
     return notebooks, order, injected

@@ -109,9 +109,9 @@ def claim_facts(
     """``{prefix}_verdict_global`` and ``_verdict_best`` (:func:`~gcnprune.book.report.claims.verdict` of ``method``
     against global MP and against the strongest of the :data:`BASELINES` at every rate ≥ 0.95), the accuracies
     at 0.98 of the method and of the baselines (``_98``, ``_98_mp``, ``_98_layer``, ``_98_gmp``) and the
-    differences (``_diff_98_mp``, ``_diff_98_layer``, ``_diff_98_gmp``), the rates tested (``_high_rates``), the wide margin
-    (``_margin``) and the remark on the verdict's spread (``_smoke``). With the ``runs``, the verdicts are
-    paired (:func:`claim_check`)."""
+    differences (``_diff_98_mp``, ``_diff_98_layer``, ``_diff_98_gmp``), the rates tested (``_high_rates``),
+    the wide margin (``_margin``) and the remark on the verdict's spread (``_smoke``). With the ``runs``, the
+    verdicts are paired (:func:`claim_check`)."""
     high = high_rates(summary)
     own = accuracy_cell(summary, method, SHOWN_RATE)
     mp, layer = accuracy_cell(summary, MP, SHOWN_RATE), accuracy_cell(summary, MP_LAYER, SHOWN_RATE)

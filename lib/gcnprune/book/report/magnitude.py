@@ -183,5 +183,5 @@ def gradual_facts(table: pd.DataFrame) -> dict[str, str]:
 
 
 # the names the magnitude-pruning notebook uses
-__all__ = ["dense_tuning_table", "facts", "gradual_facts", "gradual_ladder", "kept_shares", "layer_facts", "layer_table", "layer_weights", "summarise",
-           "summary_table", "table_rates"]  # fmt: skip
+__all__ = ["dense_tuning_table", "facts", "gradual_facts", "gradual_ladder", "kept_shares", "layer_facts",
+           "layer_table", "layer_weights", "summarise", "summary_table", "table_rates"]  # fmt: skip

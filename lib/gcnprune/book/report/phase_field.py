@@ -21,7 +21,8 @@ from .tables import soft_mask_table, summary_table
 from .tuning import tuning_table
 
 PFM = "phase_field"
-LADDER = [("global MP", MP), ("gradual MP", GMP), ("exact budget alone", "budget"), ("PFM: + double-well potential", PFM)]
+LADDER = [("global MP", MP), ("gradual MP", GMP), ("exact budget alone", "budget"),
+          ("PFM: + double-well potential", PFM)]  # fmt: skip
 STAPLES = ["budget", "budget_l1", "budget_entropy"]  # the same training with a staple regulariser instead
 HISTOGRAM_RATE = 0.95  # the rate of the mask histograms, where PFM and the budget baseline both ran it
 RATE_SERIES = [(PFM, "achieved_rate", "phase_field: evaluated network"), (PFM, "soft_rate", "phase_field: soft mask"),
@@ -89,7 +90,8 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
-    """The ladder's three steps in words: what gradual MP earns over one-shot global MP, the exact budget over it, what the potential adds."""
+    """The ladder's three steps in words: what gradual MP earns over one-shot global MP, the exact budget over
+    it, and the potential over the budget."""
     return paired_ladder_facts("pf", table, {"gmp": LADDER[1][0], "budget": LADDER[2][0], "potential": LADDER[3][0]})
 
 

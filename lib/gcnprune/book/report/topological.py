@@ -22,7 +22,8 @@ from .toy_network import ToyPruning, toy_pruning
 from .tuning import tuning_table
 
 TC = "topological"
-LADDER = [("global MP", MP), ("gradual MP", GMP), ("exact budget alone", "budget"), ("TC: + accessibility", TC)]  # budget: the PFM chapter's
+# the exact budget alone: the PFM chapter's runs
+LADDER = [("global MP", MP), ("gradual MP", GMP), ("exact budget alone", "budget"), ("TC: + accessibility", TC)]
 NAMES = {MP: "MP (global)", MP_LAYER: "MP (per layer)", TC: "TC"}  # the dangling table's column names
 
 
@@ -97,7 +98,8 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
-    """The ladder's three steps in words: what gradual MP earns over one-shot global MP, the exact budget over it, what accessibility adds."""
+    """The ladder's three steps in words: what gradual MP earns over one-shot global MP, the exact budget over
+    it, and accessibility over the budget."""
     return paired_ladder_facts("tc", table, {"gmp": LADDER[1][0], "budget": LADDER[2][0], "access": LADDER[3][0]})
 
 
