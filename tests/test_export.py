@@ -5,16 +5,16 @@ code in a fresh process), recomputing runs that saved no weights, and ``gcnprune
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import struct
 import subprocess
 import sys
 from collections import OrderedDict
 
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import save as save_safetensors
 from smoke_runs import smoke
 from test_methods_topological import CHANNELS, FEATURES, HEADS, full, tiny
 
@@ -22,7 +22,15 @@ from gcnprune.cli import main
 from gcnprune.deploy.compact import CompactGCN, load_compact
 from gcnprune.deploy.compaction import compact_model, removed_units, structure_summary
 from gcnprune.deploy.export import check_logits, export_run
-from gcnprune.deploy.tensor_file import from_csr, index_dtype, pack_matrix, read_tensors, to_csr, write_tensors
+from gcnprune.deploy.tensor_file import (
+    checksum,
+    from_csr,
+    index_dtype,
+    pack_matrix,
+    read_tensors,
+    to_csr,
+    write_tensors,
+)
 from gcnprune.errors import UserError
 from gcnprune.experiments import load_run, run
 from gcnprune.experiments.cache import stored_config
@@ -172,20 +180,22 @@ def test_export_keeps_exactly_the_consistent_weights():
 # --- the file ---------------------------------------------------------------------------------------
 
 
-def test_tensor_file_is_the_safetensors_layout():
+def test_tensor_file_is_written_by_safetensors_and_read_by_any_reader(tmp_path):
     tensors = {"a": torch.arange(6, dtype=torch.float32).view(2, 3), "b": torch.tensor([1, 2], dtype=torch.int16),
                "empty": torch.zeros(0, 4)}  # fmt: skip
     data = write_tensors(tensors, {"note": "hi"})
-    (size,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + size])
-    body_sha = hashlib.sha256(data[8 + size :]).hexdigest()
-    assert size % 8 == 0 and header["__metadata__"] == {"note": "hi", "sha256": body_sha}
-    assert header["a"] == {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}
-    assert header["b"] == {"dtype": "I16", "shape": [2], "data_offsets": [24, 28]}
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(data)
+    with safe_open(str(path), framework="pt") as reader:  # the library's own reader, as any user's
+        assert reader.metadata() == {"note": "hi", "sha256": checksum(tensors)}
+        assert all(torch.equal(reader.get_tensor(k), v) for k, v in tensors.items())
     back, meta = read_tensors(data)
     assert meta["note"] == "hi" and all(torch.equal(back[k], v) for k, v in tensors.items())
-    with pytest.raises(ValueError, match="does not match the checksum"):
+    assert checksum({**tensors, "a": tensors["a"].view(3, 2)}) != checksum(tensors)  # a reshape is a change
+    with pytest.raises(ValueError, match="not a safetensors file"):
         read_tensors(data[:-2])
+    with pytest.raises(ValueError, match="holds no checksum"):
+        read_tensors(save_safetensors(tensors, {"note": "hi"}))
 
 
 def test_a_flipped_byte_or_a_broken_header_names_the_compact_file(exported, tmp_path):
@@ -197,7 +207,7 @@ def test_a_flipped_byte_or_a_broken_header_names_the_compact_file(exported, tmp_
     with pytest.raises(ValueError, match=f"{path}: its tensor data does not match the checksum"):
         load_compact(path)
     path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
-    with pytest.raises(ValueError, match=f"{path}: not a tensor file: its header is not JSON"):
+    with pytest.raises(ValueError, match=f"{path}: not a safetensors file"):
         load_compact(path)
 
 
@@ -276,8 +286,8 @@ def test_compact_file_loads_in_a_fresh_process_without_the_training_code(exporte
         "with torch.no_grad():\n"
         f"    torch.testing.assert_close(model(expected['x']), expected['logits'], atol={TOLERANCE}, rtol=0)\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('gcnprune'))\n"
-        "assert loaded == ['gcnprune', 'gcnprune.deploy', "
-        "'gcnprune.deploy.compact', 'gcnprune.deploy.tensor_file'], loaded\n"
+        "assert loaded == ['gcnprune', 'gcnprune.deploy', 'gcnprune.deploy.compact', "
+        "'gcnprune.deploy.tensor_file', 'gcnprune.errors', 'gcnprune.outputs'], loaded\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,9 +1,11 @@
-"""Named tensors in one file, in the safetensors layout, and matrices packed as dense or CSR.
+"""Named tensors in one safetensors file (https://github.com/huggingface/safetensors, written and read by its
+library), and matrices packed as dense or CSR.
 
-The layout (https://github.com/huggingface/safetensors, read and written here with torch alone): an
-8-byte little-endian header length N, N bytes of JSON (per tensor its dtype, shape and byte range
-``data_offsets`` in the data that follows, plus ``__metadata__``, a map of strings), then the raw
-little-endian bytes. Nothing is unpickled on reading, and any safetensors reader can open the file.
+The layout: an 8-byte little-endian header length N, N bytes of JSON (per tensor its dtype, shape and byte
+range, plus ``__metadata__``, a map of strings), then the raw little-endian bytes; nothing is unpickled on
+reading, and any safetensors reader opens the file. The metadata carries ``sha256``, a checksum of every
+tensor's name, dtype, shape and bytes (:func:`checksum`), verified on reading, so that a flipped byte in
+the data is an error rather than wrong logits.
 
 A matrix is stored whichever way takes fewer bytes: dense (rows × cols float32 values), or compressed
 sparse rows (CSR): its nonzero ``values``, their ``columns`` and the ``row_pointers`` (row i's entries
@@ -16,83 +18,49 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import sys
 from collections.abc import Mapping
 from typing import Literal
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
 
-DTYPES: dict[torch.dtype, str] = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64",
-                                  torch.int32: "I32", torch.int16: "I16", torch.uint8: "U8"}  # fmt: skip
-BY_NAME = {name: dtype for dtype, name in DTYPES.items()}
 MatrixFormat = Literal["dense", "csr"]
+CHECKSUM = "sha256"  # the metadata key of :func:`checksum`
 
 
-def _little_endian() -> None:
-    if sys.byteorder != "little":
-        raise RuntimeError("tensor files are little-endian; this machine is big-endian")
+def checksum(tensors: Mapping[str, torch.Tensor]) -> str:
+    """SHA-256 over the tensors in name order: each one's name, dtype, shape and bytes, so that any change to
+    the data, or a tensor renamed, reshaped or retyped, changes it; independent of the file's byte layout."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous()
+        digest.update(json.dumps([name, str(tensor.dtype), list(tensor.shape)]).encode())
+        digest.update(tensor.numpy().tobytes())
+    return digest.hexdigest()
 
 
 def write_tensors(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, str]) -> bytes:
-    """The file's bytes: header length, JSON header (padded with spaces to a multiple of 8), data."""
-    _little_endian()
-    header: dict[str, object] = {"__metadata__": dict(metadata)}
-    chunks, offset = [], 0
-    for name, tensor in tensors.items():
-        if tensor.dtype not in DTYPES:
-            raise TypeError(f"tensor {name} has dtype {tensor.dtype}, which tensor files do not store")
-        data = tensor.detach().cpu().contiguous().numpy().tobytes()
-        header[name] = {
-            "dtype": DTYPES[tensor.dtype],
-            "shape": list(tensor.shape),
-            "data_offsets": [offset, offset + len(data)],
-        }
-        chunks.append(data)
-        offset += len(data)
-    header["__metadata__"]["sha256"] = hashlib.sha256(b"".join(chunks)).hexdigest()  # verified on reading
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
+    """The file's bytes, written by safetensors, with the :func:`checksum` of the tensors in its metadata."""
+    plain = {name: t.detach().cpu().contiguous().clone() for name, t in tensors.items()}
+    return save_safetensors(plain, {**metadata, CHECKSUM: checksum(plain)})
 
 
 def read_tensors(data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The tensors and metadata of a file's bytes; a file that is not in this layout is a ValueError."""
-    _little_endian()
-    if len(data) < 8:
-        raise ValueError("not a tensor file: shorter than its 8-byte header length")
-    (size,) = struct.unpack("<Q", data[:8])
+    """The tensors and metadata of a file's bytes, read by safetensors; a file that is not a safetensors file,
+    holds no checksum or fails it is a ValueError saying which."""
     try:
-        header = json.loads(data[8 : 8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"not a tensor file: its header is not JSON ({error})") from None
-    if not isinstance(header, dict):
-        raise ValueError("not a tensor file: its header is not a JSON object")
-    metadata = header.pop("__metadata__", {})
-    body = bytearray(data[8 + size :])
-    checksum = metadata.get("sha256") if isinstance(metadata, dict) else None
-    if checksum is not None and hashlib.sha256(body).hexdigest() != checksum:
+        tensors = load_safetensors(data)
+        (size,) = struct.unpack("<Q", data[:8])
+        metadata = json.loads(data[8 : 8 + size].decode("utf-8")).get("__metadata__") or {}
+    except (SafetensorError, struct.error, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as error:
+        raise ValueError(f"not a safetensors file ({error})") from None
+    if CHECKSUM not in metadata:
+        raise ValueError("the file holds no checksum of its tensors: it was not written by gcnprune, or was altered")
+    if checksum(tensors) != metadata[CHECKSUM]:
         raise ValueError("its tensor data does not match the checksum in its header: the file is damaged")
-    tensors = {}
-    for name, entry in header.items():
-        try:
-            dtype = BY_NAME[entry["dtype"]]
-            begin, end = (int(x) for x in entry["data_offsets"])
-            shape = [int(x) for x in entry["shape"]]
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(f"not a tensor file: its header's entry {name!r} is malformed") from None
-        count = (end - begin) // torch.empty((), dtype=dtype).element_size()
-        if not 0 <= begin <= end <= len(body) or count != _numel(shape):
-            raise ValueError(f"tensor file is truncated or inconsistent at {name}")
-        flat = torch.frombuffer(body, dtype=dtype, count=count, offset=begin) if count else torch.empty(0, dtype=dtype)
-        tensors[name] = flat.clone().view(shape)
     return tensors, metadata
-
-
-def _numel(shape: list[int]) -> int:
-    out = 1
-    for s in shape:
-        out *= s
-    return out
 
 
 def index_dtype(largest: int) -> torch.dtype:
