@@ -66,8 +66,8 @@ def test_each_compact_model_loads_and_says_where_it_came_from(bench):
 def test_the_compact_models_load_with_torch_alone(bench):
     table, _ = bench
     path = model_path(table[table["format"] == "compact"]["run"].iloc[-1])
-    allowed = ("('gcnprune.deploy', 'gcnprune.deploy.compact', 'gcnprune.deploy.tensor_file', 'gcnprune.errors', "
-               "'gcnprune.outputs')")  # fmt: skip
+    allowed = ("('gcnprune.deploy', 'gcnprune.deploy.compact', 'gcnprune.deploy.feature_major', "
+               "'gcnprune.deploy.tensor_file', 'gcnprune.errors', 'gcnprune.outputs')")  # fmt: skip
     code = ("import sys; from gcnprune.deploy.compact import load_compact; m = load_compact(sys.argv[1]); "
             f"assert not any(k.startswith('gcnprune.') and k not in {allowed} "
             "for k in sys.modules if k != 'gcnprune'), sorted(sys.modules); print(m.shape.classes)")  # fmt: skip
@@ -124,3 +124,15 @@ def test_a_damaged_committed_model_is_named_in_one_line(bench, tmp_path):
     (tmp_path / f"{run}.safetensors").write_bytes(model_path(run).read_bytes()[:40])
     with pytest.raises(UserError, match=f"committed compact model {tmp_path / run}.safetensors: .*git checkout"):
         load_model(run, tmp_path)
+
+
+def test_the_copy_free_path_gives_the_row_major_logits_on_every_committed_model(bench):
+    """The batch path (heads at their own widths, activations feature-major) computes what the row-major one
+    does, on each committed compact model, within the export's tolerance."""
+    table, _ = bench
+    generator = torch.Generator().manual_seed(0)
+    for run in table[table["format"] == "compact"]["run"].unique():
+        model = load_model(run)
+        x = torch.randn(64, model.shape.joints, model.shape.in_features, generator=generator)
+        with torch.no_grad():
+            torch.testing.assert_close(model.batched(x), model.row_major(x), atol=1e-5, rtol=0)

@@ -187,15 +187,18 @@ def test_tensor_file_is_written_by_safetensors_and_read_by_any_reader(tmp_path):
     path = tmp_path / "t.safetensors"
     path.write_bytes(data)
     with safe_open(str(path), framework="pt") as reader:  # the library's own reader, as any user's
-        assert reader.metadata() == {"note": "hi", "sha256": checksum(tensors)}
+        assert json.loads(reader.metadata()["gcnprune"]) == {"note": "hi", "sha256": checksum(tensors)}
         assert all(torch.equal(reader.get_tensor(k), v) for k, v in tensors.items())
     back, meta = read_tensors(data)
-    assert meta["note"] == "hi" and all(torch.equal(back[k], v) for k, v in tensors.items())
+    assert meta == {"note": "hi"} and all(torch.equal(back[k], v) for k, v in tensors.items())
+    assert write_tensors(tensors, {"note": "hi"}) == data  # the same bytes from one write to the next
     assert checksum({**tensors, "a": tensors["a"].view(3, 2)}) != checksum(tensors)  # a reshape is a change
     with pytest.raises(ValueError, match="not a safetensors file"):
         read_tensors(data[:-2])
-    with pytest.raises(ValueError, match="holds no checksum"):
+    with pytest.raises(ValueError, match="holds no gcnprune metadata"):
         read_tensors(save_safetensors(tensors, {"note": "hi"}))
+    with pytest.raises(ValueError, match="holds no checksum"):
+        read_tensors(save_safetensors(tensors, {"gcnprune": '{"note": "hi"}'}))
 
 
 def test_a_flipped_byte_or_a_broken_header_names_the_compact_file(exported, tmp_path):
@@ -249,6 +252,10 @@ def test_smoke_exports_give_the_masked_logits_on_every_test_sequence(exported, k
     assert export.logit_gap <= TOLERANCE
     with torch.no_grad():
         assert_same_logits(export.model, load_compact(export.path), signals)
+        compact = load_compact(export.path)
+        if compact.hidden_units:  # both paths, whatever the batch's size
+            assert_same_logits(export.model, compact.batched, signals)
+            assert_same_logits(export.model, compact.row_major, signals)
         for sequence in signals:  # one at a time too
             torch.testing.assert_close(load_compact(export.path)(sequence[None]), export.model(sequence[None]),
                                        atol=TOLERANCE, rtol=0)  # fmt: skip
@@ -286,7 +293,7 @@ def test_compact_file_loads_in_a_fresh_process_without_the_training_code(exporte
         "with torch.no_grad():\n"
         f"    torch.testing.assert_close(model(expected['x']), expected['logits'], atol={TOLERANCE}, rtol=0)\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('gcnprune'))\n"
-        "assert loaded == ['gcnprune', 'gcnprune.deploy', 'gcnprune.deploy.compact', "
+        "assert loaded == ['gcnprune', 'gcnprune.deploy', 'gcnprune.deploy.compact', 'gcnprune.deploy.feature_major', "
         "'gcnprune.deploy.tensor_file', 'gcnprune.errors', 'gcnprune.outputs'], loaded\n"
         "print('ok')\n"
     )

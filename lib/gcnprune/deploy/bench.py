@@ -9,7 +9,7 @@ softmax and ReLU are left out). The dense GCN's, for n joints, F features, H hea
     projections        attention, Â mixing   graph convolution     hidden    classifier
 
 The masked network computes every one of them (its zeros included). The compact model's are those it
-executes at batch 64 (nonzeros of CSR layers, every entry of dense ones, padded head widths); the
+executes at batch 64 (nonzeros of CSR layers, every entry of dense ones, each head at its own width); the
 *minimal* count keeps only nonzero weights and unpadded head channels, the physical limit of any
 implementation of that network, so dense / minimal is the largest speed-up pruning can give.
 
@@ -43,7 +43,7 @@ from gcnprune.experiments.repo import DEFAULT_RESULTS
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
 
-from .compact import CompactGCN
+from .compact import FEATURE_MAJOR_FROM, CompactGCN
 from .compaction import structure_summary
 from .export import export_run
 from .tensor_file import matrix_format
@@ -68,6 +68,13 @@ def compact_macs(compact: CompactGCN, batch: int = 64) -> int:
     s, n = compact.shape, compact.shape.joints
     if compact.hidden_units == 0:
         return 0
+    if batch >= FEATURE_MAJOR_FROM:  # the copy-free path: heads at their own widths, the graph weights dense
+        path = compact.batched
+        projection = path.projection
+        nonzero = int((projection != 0).sum()) if path.projection_csr is not None else projection.numel()
+        widths = sum(scored + kept for _, scored, kept in path.heads)
+        linear = n * (nonzero + path.graph.numel()) + path.hidden.numel() + compact.classifier.weight.numel()
+        return linear + n * n * (widths + s.adjacency_channels + compact.graph_channels)
     rows = batch * n
     linear = (compact.projection.macs(rows) + compact.graph.macs(rows)) // batch
     linear += (compact.hidden.macs(batch) + compact.classifier.macs(batch)) // batch

@@ -21,16 +21,17 @@ CSR; the CSR product runs for inputs of at least :data:`SPARSE_MIN_ROWS` rows (t
 row per joint, the hidden layer one per sequence), the dense one otherwise, as measured faster on one
 CPU thread with torch 2.13's MKL kernels (CSR wins below about 10-15% density on tall inputs; on a
 single row the dense call is as fast). The projection computes over all F inputs, the unread columns
-zero, which costs less than gathering the F' read ones.
+zero, which costs less than gathering the F' read ones. That is the path of a few sequences a call; a
+batch of at least :data:`FEATURE_MAJOR_FROM` takes the copy-free path of :mod:`.feature_major` (each
+activation feature-major, each head at its own width), which computes the same logits up to rounding.
 
 The file (:func:`load_compact`, :meth:`CompactGCN.save`) is a :mod:`.tensor_file`: every matrix dense or
 CSR, whichever is smaller, and JSON metadata with the shape, the surviving units' original indices and
-the run it came from. This module needs torch alone, not the training code.
+the run it came from. This module needs torch and safetensors alone, not the training code.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from dataclasses import asdict, dataclass
@@ -42,12 +43,14 @@ from torch import nn
 from torch.nn import functional
 
 from ..outputs import write_atomically
+from .feature_major import FeatureMajor
 from .tensor_file import pack_matrix, read_tensors, unpack_matrix, write_tensors
 
 FORMAT = "gcnprune-compact"
 FORMAT_VERSION = 1
 SPARSE_BELOW = 0.1  # density under which a matrix is also held as CSR
 SPARSE_MIN_ROWS = 16  # inputs with at least this many rows use the CSR product
+FEATURE_MAJOR_FROM = 16  # batches of at least this many sequences take the copy-free path (.feature_major)
 MATRICES = ("adjacency", "projection", "graph", "hidden", "classifier")
 VECTORS = ("projection_bias", "graph_bias", "hidden_bias", "classifier_bias", "input_columns")
 
@@ -136,6 +139,7 @@ class CompactGCN(nn.Module):
         self.graph = PackedLinear(t["graph"], None)
         self.hidden = PackedLinear(t["hidden"], t["hidden_bias"])
         self.classifier = PackedLinear(t["classifier"], t["classifier_bias"])
+        self.batched = FeatureMajor(self, SPARSE_BELOW)
 
     def _check(self, t: dict[str, torch.Tensor], columns: torch.Tensor) -> None:
         """Every tensor's shape agrees with ``shape`` and with the others (else the file is damaged)."""
@@ -161,10 +165,15 @@ class CompactGCN(nn.Module):
         return self.hidden.weight.shape[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (batch, classes) of node signals (batch, joints, in_features)."""
-        s, b, n = self.shape, x.shape[0], self.shape.joints
+        """Logits (batch, classes) of node signals (batch, joints, in_features): a batch of at least
+        :data:`FEATURE_MAJOR_FROM` sequences through the copy-free path (:attr:`batched`), fewer row-major."""
         if self.hidden_units == 0:  # every hidden unit is constant: the logits are the folded bias
-            return self.classifier.bias.expand(b, -1)
+            return self.classifier.bias.expand(x.shape[0], -1)
+        return self.batched(x) if x.shape[0] >= FEATURE_MAJOR_FROM else self.row_major(x)
+
+    def row_major(self, x: torch.Tensor) -> torch.Tensor:
+        """The logits through the row-major path (the module docstring's), the faster for a few sequences."""
+        s, b, n = self.shape, x.shape[0], self.shape.joints
         p = self.projection(x.reshape(b * n, -1))
         parts = []
         if s.heads:
@@ -203,7 +212,7 @@ class CompactGCN(nn.Module):
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "shape": asdict(self.shape), "matrices": formats,
                 "hidden": self.hidden_units, "graph": self.graph_channels,
                 "structure": self.structure, "source": self.source}  # fmt: skip
-        return write_tensors(tensors, {"gcnprune": json.dumps(meta, separators=(",", ":"))})
+        return write_tensors(tensors, meta)
 
     def save(self, path: str | os.PathLike[str]) -> int:
         """Write the model's file; returns its size in bytes."""
@@ -213,10 +222,7 @@ class CompactGCN(nn.Module):
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CompactGCN:
-        tensors, metadata = read_tensors(data)
-        if "gcnprune" not in metadata:
-            raise ValueError("this tensor file holds no gcnprune metadata: it is not a compact model")
-        meta = json.loads(metadata["gcnprune"])
+        tensors, meta = read_tensors(data)
         if meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
             raise ValueError(
                 f"unsupported compact model format {meta.get('format')!r} version {meta.get('version')!r}; "

@@ -3,9 +3,10 @@ library), and matrices packed as dense or CSR.
 
 The layout: an 8-byte little-endian header length N, N bytes of JSON (per tensor its dtype, shape and byte
 range, plus ``__metadata__``, a map of strings), then the raw little-endian bytes; nothing is unpickled on
-reading, and any safetensors reader opens the file. The metadata carries ``sha256``, a checksum of every
-tensor's name, dtype, shape and bytes (:func:`checksum`), verified on reading, so that a flipped byte in
-the data is an error rather than wrong logits.
+reading, and any safetensors reader opens the file. Our metadata is one JSON object under one key,
+:data:`METADATA_KEY` (the library keeps the map unordered, so a single key keeps the file's bytes the same
+from one write to the next), and it carries ``sha256``, a checksum of every tensor's name, dtype, shape and
+bytes (:func:`checksum`), verified on reading, so that a flipped byte is an error rather than wrong logits.
 
 A matrix is stored whichever way takes fewer bytes: dense (rows × cols float32 values), or compressed
 sparse rows (CSR): its nonzero ``values``, their ``columns`` and the ``row_pointers`` (row i's entries
@@ -19,7 +20,7 @@ import hashlib
 import json
 import struct
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from safetensors import SafetensorError
@@ -27,7 +28,8 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 MatrixFormat = Literal["dense", "csr"]
-CHECKSUM = "sha256"  # the metadata key of :func:`checksum`
+METADATA_KEY = "gcnprune"  # the one metadata entry: a JSON object
+CHECKSUM = "sha256"  # its field holding :func:`checksum`
 
 
 def checksum(tensors: Mapping[str, torch.Tensor]) -> str:
@@ -41,24 +43,31 @@ def checksum(tensors: Mapping[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def write_tensors(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, str]) -> bytes:
-    """The file's bytes, written by safetensors, with the :func:`checksum` of the tensors in its metadata."""
+def write_tensors(tensors: Mapping[str, torch.Tensor], metadata: Mapping[str, Any]) -> bytes:
+    """The file's bytes, written by safetensors: the tensors, and ``metadata`` (JSON data) with their
+    :func:`checksum` added, as one JSON object under :data:`METADATA_KEY`."""
     plain = {name: t.detach().cpu().contiguous().clone() for name, t in tensors.items()}
-    return save_safetensors(plain, {**metadata, CHECKSUM: checksum(plain)})
+    entry = json.dumps({**metadata, CHECKSUM: checksum(plain)}, separators=(",", ":"), sort_keys=True)
+    return save_safetensors(plain, {METADATA_KEY: entry})
 
 
-def read_tensors(data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def read_tensors(data: bytes) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """The tensors and metadata of a file's bytes, read by safetensors; a file that is not a safetensors file,
-    holds no checksum or fails it is a ValueError saying which."""
+    holds no gcnprune metadata or checksum, or fails the checksum is a ValueError saying which."""
     try:
         tensors = load_safetensors(data)
         (size,) = struct.unpack("<Q", data[:8])
-        metadata = json.loads(data[8 : 8 + size].decode("utf-8")).get("__metadata__") or {}
+        stored = json.loads(data[8 : 8 + size].decode("utf-8")).get("__metadata__") or {}
     except (SafetensorError, struct.error, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as error:
         raise ValueError(f"not a safetensors file ({error})") from None
-    if CHECKSUM not in metadata:
+    try:
+        metadata = json.loads(stored[METADATA_KEY])
+    except (KeyError, TypeError, json.JSONDecodeError):
+        problem = f"this safetensors file holds no {METADATA_KEY} metadata: it was not written by gcnprune"
+        raise ValueError(problem) from None
+    if not isinstance(metadata, dict) or CHECKSUM not in metadata:
         raise ValueError("the file holds no checksum of its tensors: it was not written by gcnprune, or was altered")
-    if checksum(tensors) != metadata[CHECKSUM]:
+    if checksum(tensors) != metadata.pop(CHECKSUM):
         raise ValueError("its tensor data does not match the checksum in its header: the file is damaged")
     return tensors, metadata
 
