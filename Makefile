@@ -58,7 +58,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[book,test,cluster]"
+	$(BIN)/python -m pip install -e ".[book,test,cluster,onnx]"
 	@touch $@
 
 clean-book:

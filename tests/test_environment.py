@@ -37,7 +37,7 @@ def test_pip_section_matches_pyproject_exactly(pyproject, environment, repo_root
     _, pip = _split(environment)
     project = pyproject["project"]
     extras = _makefile_extras(repo_root)
-    assert sorted(extras) == ["book", "cluster", "test"]
+    assert sorted(extras) == ["book", "cluster", "onnx", "test"]
     expected = list(project["dependencies"])
     for extra in extras:
         expected += project["optional-dependencies"][extra]

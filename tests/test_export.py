@@ -341,3 +341,21 @@ def test_cli_export_writes_the_file_and_prints_the_structure(exported, shared, t
     assert out.read_bytes() == exported["topological", 0.99].compact.to_bytes()
     assert main(["export", config.run_hash(), "--results", str(shared), "--out", str(tmp_path / "no" / "x")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", [("magnitude", 0.9), ("topological", 0.99)])
+def test_onnx_export_runs_under_onnxruntime_with_the_masked_logits(exported, shared, tmp_path, capsys, key):
+    pytest.importorskip("onnxruntime")
+    from gcnprune.deploy.onnx_export import OnnxModel
+
+    export = exported[key]
+    out = tmp_path / "model.onnx"
+    command = ["export", export.config.run_hash(), "--results", str(shared), "--format", "onnx", "--out", str(out)]
+    assert main(command) == 0
+    assert f"wrote {out}" in capsys.readouterr().out and "under onnxruntime" not in capsys.readouterr().err
+    signals = export.trainer.signals(export.trainer.test_x)
+    with torch.no_grad():
+        expected = export.model(signals)
+    onnx = OnnxModel(out)
+    for batch in (signals, signals[:1]):  # the batch dimension is free
+        torch.testing.assert_close(onnx(batch), expected[: len(batch)], atol=TOLERANCE, rtol=0)

@@ -24,6 +24,7 @@ from .data import DatasetNotFoundError, dataset_info, load_dataset
 from .deploy.bench import bench_record, bench_runs, format_table, machine
 from .deploy.compaction import structure_summary
 from .deploy.export import export_run
+from .deploy.onnx_export import require_onnx
 from .errors import UserError
 from .experiments import options as options
 from .experiments.cache import audit_cache, check_results
@@ -135,14 +136,17 @@ def _export(args: argparse.Namespace) -> int:
     """``gcnprune export``: recompute a cached run's model, write its compact model, print what it removed."""
 
     check_results(args.results, writing=False)
-    out = check_output(args.out or f"{args.run}.compact.safetensors", "--out")
-    export = export_run(args.run, args.results, args.data, out, progress=args.progress)
+    if args.format == "onnx":
+        require_onnx()
+    out = check_output(args.out or f"{args.run}.{'onnx' if args.format == 'onnx' else 'compact.safetensors'}", "--out")
+    export = export_run(args.run, args.results, args.data, out, progress=args.progress, form=args.format)
     c = export.config
     print(f"run {args.run}: {c.dataset} fold {c.fold + 1} seed {c.seed}, {c.method} at rate {c.rate:g}, "
           f"accuracy {100 * export.compact.source['accuracy']:.2f}%")  # fmt: skip
     for kind, (dense, kept) in structure_summary(export.compact).items():
         print(f"  {kind:<24} {kept:>6} of {dense:<6} kept")
-    print(f"wrote {out} ({out.stat().st_size} bytes); its logits differ from the masked network's by at most "
+    runtime = " under onnxruntime" if args.format == "onnx" else ""
+    print(f"wrote {out} ({out.stat().st_size} bytes); its logits{runtime} differ from the masked network's by at most "
           f"{export.logit_gap:.2g} on the run's {len(export.trainer.test_y)} test sequences")  # fmt: skip
     return 0
 
@@ -249,7 +253,11 @@ def _export_options(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     export.set_defaults(handler=_export)
     export.add_argument("run", help="the run's hash (its folder's name in the results)")
-    export.add_argument("--out", default=None, help="the file to write (default: RUN.compact.safetensors here)")
+    export.add_argument(
+        "--out", default=None, help="the file to write (default: RUN.compact.safetensors or RUN.onnx here)"
+    )
+    export.add_argument("--format", default="safetensors", choices=["safetensors", "onnx"],
+                        help="a compact safetensors file (torch loads it) or ONNX (onnxruntime runs it)")  # fmt: skip
     _recompute_options(export)
 
 

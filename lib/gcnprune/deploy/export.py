@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -38,16 +39,23 @@ from gcnprune.experiments.config import RunConfig
 from gcnprune.experiments.repo import DEFAULT_RESULTS
 from gcnprune.experiments.runner import build, parent_weights, train_run
 from gcnprune.model import GCN
+from gcnprune.outputs import write_atomically
 from gcnprune.train import Trainer
 
 from .compact import CompactGCN
 from .compaction import compact_model
+from .onnx_export import OnnxModel, onnx_bytes
 
 LOGIT_TOLERANCE = 1e-5  # the largest |compact − masked| logit difference an export accepts, relative to logits above 1
 
 
 @torch.no_grad()
-def check_logits(model: GCN, compact: CompactGCN, signals: torch.Tensor, tolerance: float = LOGIT_TOLERANCE) -> float:
+def check_logits(
+    model: GCN,
+    compact: Callable[[torch.Tensor], torch.Tensor],
+    signals: torch.Tensor,
+    tolerance: float = LOGIT_TOLERANCE,
+) -> float:
     """The largest |compact − masked| logit over ``signals``. It must be at most ``tolerance`` times the
     largest |logit| (or 1, if that is smaller): float32 resolves logits near 100 only to 8e-6, and the
     compact model sums in another order. Beyond that it is a bug in export, raised as a RuntimeError
@@ -129,15 +137,24 @@ def export_run(
     data_root: str | None = None,
     out: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    form: Literal["safetensors", "onnx"] = "safetensors",
 ) -> Export:
     """Export the cached run ``run_hash``: recompute its model (:func:`trained_model`), build the compact
-    model, check its logits on the run's test sequences, and write it to ``out`` when given."""
+    model, check its logits on the run's test sequences, and write it to ``out`` when given, as a compact
+    safetensors file or (``form="onnx"``) an ONNX file whose onnxruntime logits are checked the same way."""
     config = stored_config(run_hash, results)
     model, trainer = trained_model(config, results, data_root, progress)
     compact = compact_model(model, source_of(config, trainer.evaluate(model)))
-    gap = check_logits(model, compact, trainer.signals(trainer.test_x))
+    signals = trainer.signals(trainer.test_x)
+    gap = check_logits(model, compact, signals)
     path = None
-    if out is not None:
+    if form == "onnx":
+        data = onnx_bytes(compact)
+        gap = max(gap, check_logits(model, OnnxModel(data), signals))
+        if out is not None:
+            path = Path(out)
+            write_atomically(path, data)
+    elif out is not None:
         path = Path(out)
         compact.save(path)
     return Export(config, model, trainer, compact, gap, path)
