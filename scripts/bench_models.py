@@ -30,7 +30,8 @@ def main() -> None:
     grid = bench_grid()
     run_grid(grid, args.results, args.data)  # the runs themselves, where the cache lacks them
     hashes = [c.run_hash() for c in grid.configs(args.data)]  # dense first: a row of its own
-    table = bench_runs(hashes, args.results, args.data, args.repeats, args.warmup, progress=True, models=args.out)
+    table = bench_runs(hashes, args.results, args.data, args.repeats, args.warmup, progress=True, models=args.out,
+                       onnx=True)  # fmt: skip
     print(format_table(table))
     path = Path(args.out) / "bench.json"
     path.write_text(json.dumps(bench_record(table, args.repeats, args.warmup), indent=2, allow_nan=False) + "\n")

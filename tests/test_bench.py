@@ -106,6 +106,15 @@ def test_bench_puts_each_run_beside_its_dense_one(runs, shared):
     assert (table["logit_gap"] <= 1e-5).all()
 
 
+def test_bench_times_the_onnx_file_beside_the_compact_model(runs, shared):
+    pytest.importorskip("onnxruntime")
+    table = bench_runs([runs["tc"]], shared, repeats=3, warmup=1, onnx=True)
+    assert list(table["format"]) == ["masked", "compact", "onnx"]
+    compact, onnx = table.iloc[1], table.iloc[2]
+    assert onnx["parameters"] >= compact["parameters"] and onnx["latency_64"] > 0  # every matrix dense in ONNX
+    assert onnx["macs"] >= compact["macs"] and onnx["logit_gap"] <= 1e-5
+
+
 def test_cli_bench_prints_the_table_and_writes_json(runs, shared, tmp_path, capsys):
     out = tmp_path / "bench.json"
     models = tmp_path / "models"

@@ -158,7 +158,10 @@ def _bench(args: argparse.Namespace) -> int:
     if args.repeats < 1 or args.warmup < 0:
         raise UserError(f"--repeats must be at least 1 and --warmup at least 0, got {args.repeats} and {args.warmup}")
     check_output(args.json, "--json")  # before the benchmark, whose measurements a bad path would lose
-    table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, args.progress, args.models)
+    if args.onnx:
+        require_onnx()
+    table = bench_runs(args.runs, args.results, args.data, args.repeats, args.warmup, args.progress, args.models,
+                       args.onnx)  # fmt: skip
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(format_table(table))
     print(
@@ -277,6 +280,7 @@ def _bench_options(sub: argparse._SubParsersAction, common: argparse.ArgumentPar
     bench.add_argument(
         "--models", default=None, metavar="DIR", help="also write each run's compact model to DIR/<run>.safetensors"
     )
+    bench.add_argument("--onnx", action="store_true", help="also time each compact model's ONNX file under onnxruntime")
     _recompute_options(bench)
 
 

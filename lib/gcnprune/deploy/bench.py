@@ -46,6 +46,7 @@ from gcnprune.model import GCN
 from .compact import FEATURE_MAJOR_FROM, CompactGCN
 from .compaction import structure_summary
 from .export import export_run
+from .onnx_export import OnnxModel, onnx_bytes
 from .tensor_file import matrix_format
 
 BATCHES = (1, 64)
@@ -95,10 +96,11 @@ def minimal_macs(compact: CompactGCN) -> int:
     return linear + n * n * (head_channels + len(s["adjacency_channels"]) + compact.graph_channels)
 
 
-def compact_parameters(compact: CompactGCN) -> int:
+def compact_parameters(compact: CompactGCN, dense: bool = False) -> int:
     """The numbers the compact file holds as weights and biases: every entry of a matrix stored dense,
-    the nonzeros of one stored as CSR (the fixed adjacency Â and the indices are not parameters)."""
-    weights = sum(matrix.numel() if matrix_format(matrix) == "dense" else int((matrix != 0).sum())
+    the nonzeros of one stored as CSR (the fixed adjacency Â and the indices are not parameters); with
+    ``dense``, every entry of every matrix (the ONNX file, which has no CSR)."""
+    weights = sum(matrix.numel() if dense or matrix_format(matrix) == "dense" else int((matrix != 0).sum())
                   for name, matrix in compact.stored_matrices().items() if name != "adjacency")  # fmt: skip
     biases = sum(
         b.numel() for b in (compact.projection.bias, compact.graph_bias, compact.hidden.bias, compact.classifier.bias)
@@ -141,28 +143,31 @@ def batch_of(signals: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def latencies(
-    networks: Sequence[nn.Module], signals: torch.Tensor, repeats: int, warmup: int
+    networks: Sequence[nn.Module | OnnxModel], signals: torch.Tensor, repeats: int, warmup: int
 ) -> list[dict[int, float]]:
     """Per network, its median latency in seconds at each batch size of :data:`BATCHES` (batches of the
-    run's test ``signals``), timed in turns on one thread in evaluation mode."""
+    run's test ``signals``), timed in turns on one thread in evaluation mode (an ONNX model runs on one
+    thread of its own runtime)."""
     threads = torch.get_num_threads()
-    modes = [network.training for network in networks]
+    modules = [network for network in networks if isinstance(network, nn.Module)]
+    modes = [module.training for module in modules]
     torch.set_num_threads(1)
     try:
-        for network in networks:
-            network.eval()
+        for module in modules:
+            module.eval()
         times = {b: median_latencies(networks, batch_of(signals, b), repeats, warmup) for b in BATCHES}
     finally:
-        for network, mode in zip(networks, modes):
-            network.train(mode)
+        for module, mode in zip(modules, modes):
+            module.train(mode)
         torch.set_num_threads(threads)
     return [{b: times[b][k] for b in BATCHES} for k in range(len(networks))]
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """One network of one run: its format ("dense", "masked" or "compact"), parameters, multiply-adds per
-    sequence, bytes on disk and median latency in seconds at batch 1 and 64."""
+    """One network of one run: its format ("dense", "masked", "compact" or "onnx": the compact model's ONNX
+    file under onnxruntime), parameters, multiply-adds per sequence, bytes on disk and median latency in
+    seconds at batch 1 and 64."""
 
     format: str
     parameters: int
@@ -172,8 +177,14 @@ class Measurement:
     latency_64: float
 
 
-def measurement(network: GCN | CompactGCN, latency: dict[int, float]) -> Measurement:
-    """The counts of ``network`` (a GCN, masked or not, or a compact model) with its measured ``latency``."""
+def measurement(network: GCN | CompactGCN | OnnxModel, latency: dict[int, float]) -> Measurement:
+    """The counts of ``network`` (a GCN, masked or not, a compact model or its ONNX file under onnxruntime,
+    every matrix dense there) with its measured ``latency``."""
+    if isinstance(network, OnnxModel):
+        if network.compact is None:
+            raise ValueError("an ONNX model is measured with the compact model it was exported from")
+        return Measurement("onnx", compact_parameters(network.compact, dense=True), compact_macs(network.compact, 1),
+                           network.size, latency[1], latency[64])  # fmt: skip
     if isinstance(network, CompactGCN):
         return Measurement("compact", compact_parameters(network), compact_macs(network, BATCHES[-1]),
                            len(network.to_bytes()), latency[1], latency[64])  # fmt: skip
@@ -200,6 +211,7 @@ def bench_runs(
     warmup: int = 20,
     progress: bool = False,
     models: str | os.PathLike[str] | None = None,
+    onnx: bool = False,
 ) -> pd.DataFrame:
     """One row per run and format, each figure beside its dense run's as a ratio (dense / this: how many
     times smaller or faster), and the physical limit dense / minimal multiply-adds (:func:`minimal_macs`).
@@ -207,7 +219,8 @@ def bench_runs(
     Every run is exported (:func:`~gcnprune.deploy.export.export_run`: recomputed, its compact model's logits
     checked), its file written to ``models/<hash>.safetensors`` when ``models`` is a folder. Each run's
     networks are timed in turns with its dense run's (:func:`median_latencies`), so each latency ratio
-    compares times taken under the same load; ``dense_latency_*`` record those times.
+    compares times taken under the same load; ``dense_latency_*`` record those times. With ``onnx``, each
+    compact model's ONNX file under onnxruntime is timed too (format "onnx"; it needs the onnx extra).
     """
     if not run_hashes:
         raise UserError("give at least one run hash to benchmark")
@@ -223,6 +236,8 @@ def bench_runs(
     for h in run_hashes:
         export, dense = exports[h], exports[references[h]]
         networks = [dense.model] + ([export.model] if h != references[h] else []) + [export.compact]
+        if onnx:
+            networks.append(OnnxModel(onnx_bytes(export.compact), export.compact))
         times = latencies(networks, export.trainer.signals(export.trainer.test_x), repeats, warmup)
         measured = [measurement(network, t) for network, t in zip(networks, times)]
         minimal = minimal_macs(export.compact)

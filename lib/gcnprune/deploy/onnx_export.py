@@ -70,7 +70,9 @@ def save_onnx(compact: CompactGCN, path: str | os.PathLike[str]) -> int:
 class OnnxModel:
     """An ONNX compact model run by onnxruntime on one CPU thread, called like the torch model."""
 
-    def __init__(self, model: str | os.PathLike[str] | bytes) -> None:
+    def __init__(self, model: str | os.PathLike[str] | bytes, compact: CompactGCN | None = None) -> None:
+        """``model``: an ONNX file or its bytes; ``compact``: the compact model it was exported from, kept for
+        what the benchmark counts (None where unknown)."""
         require_onnx()
         import onnxruntime
 
@@ -78,6 +80,8 @@ class OnnxModel:
         options.intra_op_num_threads = options.inter_op_num_threads = 1
         source = model if isinstance(model, bytes) else str(model)
         self.session = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        self.compact = compact
+        self.size = len(model) if isinstance(model, bytes) else os.path.getsize(model)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         (logits,) = self.session.run(None, {"signals": np.ascontiguousarray(x.detach().numpy(), dtype=np.float32)})
