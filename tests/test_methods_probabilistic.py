@@ -3,6 +3,7 @@ quantile) that move the weights' quantiles onto the prior's, band-stop masks and
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ import torch
 from gcnprune.experiments import make_config, run
 from gcnprune.graphs import normalised_adjacency
 from gcnprune.masks import get_mask, kept_count, latent_weights, parametrizations
+from gcnprune.methods import get_method
 from gcnprune.methods.priors import (  # fmt: skip
     FAMILIES,
     Prior,
@@ -376,7 +378,7 @@ def test_pmp_empirical_threshold_prunes_the_rate_at_the_threshold(shared):
 def test_pmp_evaluates_the_exact_per_layer_projection(shared):
     from gcnprune import experiments
 
-    config = smoke(0.9)
+    config = smoke(0.9, scope="layer")
     model, _, _ = experiments.train_run(config, shared, None, False)
     mask = get_mask(model)
     n = mask.num_dense()
@@ -388,15 +390,16 @@ def test_pmp_evaluates_the_exact_per_layer_projection(shared):
         assert float(kept.min()) >= float(dropped.max())
 
 
-def test_the_network_scope_is_an_added_setting_that_keeps_the_layer_runs_names():
-    """``scope`` came after PMP's runs were committed: at its default it stays out of the hash."""
-    assert smoke(0.9).run_hash() == smoke(0.9, scope="layer").run_hash()
-    network = smoke(0.9, scope="network")
-    assert network.run_hash() != smoke(0.9).run_hash()
-    assert (
-        network.resolved()["method_config"]["scope"] == "network"
-        and "scope" not in smoke(0.9).resolved()["method_config"]
-    )
+def test_the_network_scope_is_the_default_and_the_layer_runs_keep_their_names():
+    """``scope`` came after PMP's per-layer runs were committed: at "layer" it stays out of the hash, so they keep
+    their names; the default, "network", enters it."""
+    layer, network = smoke(0.9, scope="layer"), smoke(0.9, scope="network")
+    assert smoke(0.9).run_hash() == network.run_hash() != layer.run_hash()
+    assert network.resolved()["method_config"]["scope"] == "network"
+    assert "scope" not in layer.resolved()["method_config"]
+    settings = dataclasses.asdict(get_method("probabilistic", layer.method_config).config)
+    hashed_layer = {k: v for k, v in settings.items() if k != "scope"}
+    assert layer.resolved()["method_config"] == hashed_layer  # exactly what the committed runs' config.json held
     with pytest.raises(ValueError, match="scope must be one of 'layer', 'network'"):
         smoke(0.9, scope="row")
 

@@ -13,6 +13,7 @@ from gcnprune.data import data_fingerprint
 from gcnprune.errors import UserError
 from gcnprune.graphs import FeatureConfig
 from gcnprune.methods import METHODS, get_method
+from gcnprune.methods.base import OMITTED_AT
 from gcnprune.model import ModelConfig
 from gcnprune.train import TRAINING_VERSION, TrainConfig
 
@@ -23,13 +24,13 @@ DERIVED = ("implementation", "parent")  # config.json entries computed from code
 
 def hashed(settings: Any) -> Any:
     """``dataclasses.asdict`` of ``settings``, nested dataclasses included, without each setting added after runs
-    were committed (:func:`gcnprune.methods.base.added_setting`) while it holds its default."""
+    were committed (:func:`gcnprune.methods.base.added_setting`) while it holds the value those runs had."""
     if not dataclasses.is_dataclass(settings):
         return settings
     return {
         f.name: hashed(getattr(settings, f.name))
         for f in dataclasses.fields(settings)
-        if not (f.metadata.get("omit_at_default") and getattr(settings, f.name) == f.default)
+        if not (OMITTED_AT in f.metadata and getattr(settings, f.name) == f.metadata[OMITTED_AT])
     }
 
 
@@ -80,10 +81,16 @@ class RunConfig:
 
     @classmethod
     def from_resolved(cls, data: dict[str, Any]) -> RunConfig:
-        """Rebuild a configuration from its ``config.json`` (fields added since are given their defaults;
-        the derived ``implementation`` and ``parent`` entries are recomputed, not read)."""
+        """Rebuild a configuration from its ``config.json`` (fields added since are given their defaults, and a
+        method setting that a ``config.json`` leaves out because it was added after the run, the value the
+        run had: :func:`~gcnprune.methods.base.added_setting`; the derived ``implementation`` and ``parent``
+        entries are recomputed, not read)."""
         parts = {"features": FeatureConfig, "model": ModelConfig, "train": TrainConfig}
         fields = {k: v for k, v in data.items() if k not in DERIVED}
+        if "method" in fields and fields["method"] in METHODS:
+            settings = METHODS[fields["method"]].Config
+            omitted = {f.name: f.metadata[OMITTED_AT] for f in dataclasses.fields(settings) if OMITTED_AT in f.metadata}
+            fields["method_config"] = {**omitted, **fields.get("method_config", {})}
         return cls(**{k: parts[k](**v) if k in parts else v for k, v in fields.items()})
 
     def run_hash(self) -> str:

@@ -20,14 +20,15 @@ from ..train import Trainer
 METHODS: dict[str, type[PruningMethod]] = {}
 
 
-ADDED_SETTING = {"omit_at_default": True}  # a setting added after runs were committed (see added_setting)
+OMITTED_AT = "omitted_at"  # a field's metadata key: the value at which it stays out of the run hash (added_setting)
 
 
-def added_setting(default: Any) -> Any:
-    """A dataclass field for a setting added after runs were committed: left at ``default`` it stays out of the
-    run hash (:meth:`gcnprune.experiments.RunConfig.resolved`), so the runs made before it existed keep their
-    names; set to anything else, it enters the hash like any setting."""
-    return field(default=default, metadata=ADDED_SETTING)
+def added_setting(default: Any, committed: Any = None) -> Any:
+    """A dataclass field for a setting added after runs were committed: at ``committed``, the value those runs
+    had (``default`` unless given), it stays out of the run hash (:meth:`gcnprune.experiments.RunConfig.resolved`),
+    so they keep their names; set to anything else, it enters the hash like any setting. A default that
+    differs from ``committed`` makes new runs the default while the committed ones stay valid under it."""
+    return field(default=default, metadata={OMITTED_AT: default if committed is None else committed})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ HIGH_RATES = (0.98, 0.99, 0.995)
 # Gradual magnitude pruning (Zhu & Gupta's cubic schedule): the strong standard baseline, in every main comparison
 GMP = "gradual_magnitude"
 LAYER_MP = ("magnitude",), {"magnitude": {"scope": "layer"}}  # the per-layer baseline, beside the global default
+LAYER_PMP = ("probabilistic",), ALL_RATES, {"probabilistic": {"scope": "layer"}}  # PMP with one prior per layer
 
 # chapter -> list of (methods, rates, method_configs)
 ORDER = ("magnitude-pruning", "probabilistic", "multi-rate", "topological", "phase-field")  # batch priority;
@@ -41,10 +42,12 @@ CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dic
         # ablations: the empirical threshold (an exact cut, the prior unused for it), and the prior's without alignment
         (("probabilistic",), HIGH_RATES, {"probabilistic": {"threshold": "empirical"}}),
         (("probabilistic",), HIGH_RATES, {"probabilistic": {"alignment_weight": 0.0}}),
+        LAYER_PMP,  # the variant with one prior per layer, the committed runs' scope
     ],
     "multi-rate": [
         (("dense", "magnitude", GMP, "probabilistic", "multi_rate"), ALL_RATES, {}),
         (LAYER_MP[0], ALL_RATES, LAYER_MP[1]),
+        (("probabilistic", "multi_rate"), ALL_RATES, {m: {"scope": "layer"} for m in ("probabilistic", "multi_rate")}),
     ],
 }
 

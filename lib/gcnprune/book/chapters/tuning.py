@@ -29,9 +29,12 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
                     {"potential_weight": 20.0}],
     "budget_l1": [{}],
     "topological": [{"kappa": 10.0}, {"kappa": 1.0}, {"threshold": "layer"}],
-    "probabilistic": [{"threshold": "prior"}, {"family": "gaussian"}, {"alignment_weight": 10.0},
-                      {"alignment_weight": 1000.0}, {"threshold": "empirical"}, {"scope": "network"}],
-    "multi_rate": [{"threshold": "prior"}, {"threshold": "empirical"}, {"sample": True}, {"scope": "network"}],
+    # PMP's and MRMP's first candidates ran with one prior per layer, before the network scope existed
+    "probabilistic": [{"scope": "layer"}, {"scope": "layer", "family": "gaussian"},
+                      {"scope": "layer", "alignment_weight": 10.0}, {"scope": "layer", "alignment_weight": 1000.0},
+                      {"scope": "layer", "threshold": "empirical"}, {"scope": "network"}],
+    "multi_rate": [{"scope": "layer"}, {"scope": "layer", "threshold": "empirical"}, {"scope": "layer", "sample": True},
+                   {"scope": "network"}],
 }  # fmt: skip
 CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fold noise)
     "gradual_magnitude": "one network-wide threshold, as global MP: above per-layer at both rates here (GMP is below "
@@ -42,9 +45,9 @@ CHOSEN = {  # what the sweeps led to (differences under ~5 points are within fol
     "topological": "one network-wide threshold and budget, as PFM, ranked above per-layer ones here too",
     "probabilistic": "the prior's quantile (the paper's method) once its cut lands on the target rate; one prior "
     "over the whole network (scope=network) is far above one per layer at both rates, its cut within 0.005 too: "
-    "it becomes the default when the grids are trained again (the committed grids run per layer)",
+    "it is the default, and the per-layer prior is shown beside it as a variant",
     "multi_rate": "as PMP, every rate's loss at every step (sampling one rate per step is faster, and lower here); "
-    "as for PMP, the network scope is far above the per-layer one and becomes the default with the next grids",
+    "as for PMP, the network scope is far above the per-layer one and is the default",
 }  # fmt: skip
 OLD_FEATURES = {"chunks": 12, "relative": False}  # before the first dense sweep; candidates name what they change
 AUTHOR_FEATURES = {"chunks": 4, "relative": False}  # the author's input: 4 chunks' mean positions, nothing else
