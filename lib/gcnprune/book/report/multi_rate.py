@@ -16,7 +16,7 @@ from gcnprune.experiments.config import RunConfig
 from ..chapters.grids import TRAINING_RATES
 from ..chapters.runs import ChapterRuns
 from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, claim_table
-from .facts import MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
+from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
 from .paired import ladder
@@ -25,7 +25,9 @@ from .tables import cut_drift_table, summary_table
 from .tuning import tuning_table
 
 MRMP, SRMP = "multi_rate", "probabilistic"
-LADDER = [("per-layer MP", MP_LAYER), ("PMP: one model per rate", SRMP), ("MRMP: one model for all rates", MRMP)]
+MRMP_LAYER, SRMP_LAYER = f"{MRMP} (scope=layer)", f"{SRMP} (scope=layer)"  # one prior per layer: the variants
+LADDER = [("global MP", MP), ("gradual MP", GMP), ("PMP: one model per rate", SRMP),
+          ("MRMP: one model for all rates", MRMP)]  # fmt: skip
 NAMES = {MRMP: "MRMP (one model)", SRMP: "SRMP (one model per rate)", MP: "MP (global)", MP_LAYER: "MP (per layer)"}
 Parents = dict[tuple[int, int], tuple[RunConfig, dict[str, Any] | None]]
 
@@ -37,11 +39,11 @@ def training_rates(config: dict) -> list[float]:
 
 
 def parents(chapter: ChapterRuns) -> Parents:
-    """Per (fold, seed), the one trained MRMP model behind every multi_rate run, and its metrics (None where
-    the cache lacks it)."""
+    """Per (fold, seed), the one trained MRMP model behind every multi_rate run of the default settings (not the
+    per-layer variant's), and its metrics (None where the cache lacks it)."""
 
     found: Parents = {}
-    for c in (c for c in chapter.configs if c.method == MRMP):
+    for c in (c for c in chapter.configs if c.method == MRMP and not c.method_config):
         parent = c.parent()
         found.setdefault((c.fold, c.seed), (parent, load_run(parent, chapter.results)))
     return found
@@ -163,12 +165,14 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
-    """The ladder's two steps in words: PMP over per-layer MP, and what sharing one model across rates changes."""
-    return paired_ladder_facts("mr", table, {"pmp": LADDER[1][0], "shared": LADDER[2][0]})
+    """The ladder's three steps in words: gradual MP over one-shot global MP, PMP over gradual MP, and what
+    sharing one model across rates changes."""
+    return paired_ladder_facts("mr", table, {"gmp": LADDER[1][0], "pmp": LADDER[2][0], "shared": LADDER[3][0]})
 
 
 # the names the multi-rate notebook uses
-__all__ = ["CUT_TOLERANCE", "LADDER", "MP", "MP_LAYER", "MRMP", "NAMES", "SRMP", "accuracy_table",
+__all__ = ["CUT_TOLERANCE", "GMP", "LADDER", "MP", "MP_LAYER", "MRMP", "MRMP_LAYER", "NAMES", "SRMP", "SRMP_LAYER",
+           "accuracy_table",
            "claim_against_mp", "claim_table", "cost_display", "cost_table", "curves", "cut_drift", "cut_drift_table",
            "facts", "ladder", "ladder_facts", "method_config", "parents", "summarise", "summary_table",
            "training_rates", "tuning_table"]  # fmt: skip

@@ -12,7 +12,7 @@ from gcnprune.methods.probabilistic import HISTOGRAM_RANGE, band_mass
 
 from ..chapters.runs import ChapterRuns
 from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, claim_table
-from .facts import MP, MP_LAYER, build_facts, method_config, method_rates
+from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
 from .paired import ladder
@@ -23,8 +23,10 @@ from .tuning import tuning_table
 PMP = "probabilistic"  # trains and cuts at the prior's quantile, with the alignment
 ABLATION = "probabilistic (alignment_weight=0.0)"  # the prior's threshold without alignment (η = 0)
 EMPIRICAL = "probabilistic (threshold=empirical)"  # the empirical threshold: its cut exact by construction
+PMP_LAYER = "probabilistic (scope=layer)"  # one prior per layer, each keeping (1 - r) of its weights: the variant
 CUTS = [PMP, ABLATION, EMPIRICAL]
-LADDER = [("per-layer MP", MP_LAYER), ("prior cut without alignment", ABLATION), ("PMP: + alignment", PMP)]
+LADDER = [("global MP", MP), ("gradual MP", GMP), ("prior cut without alignment", ABLATION),
+          ("PMP: + alignment", PMP)]  # fmt: skip
 RATE_SERIES = [(PMP, "achieved_rate", "PMP: evaluated network"), (PMP, "threshold_rate", "PMP: its cut at a(r)"),
                (ABLATION, "threshold_rate", "η = 0: its cut at a(r)"),
                (EMPIRICAL, "threshold_rate", "empirical threshold: its cut")]  # fmt: skip
@@ -134,12 +136,14 @@ def facts(chapter: ChapterRuns, summary: pd.DataFrame, dataset: str, profile: st
 
 
 def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
-    """The ladder's two steps in words: the prior's cut without alignment over per-layer MP, what alignment adds."""
-    return paired_ladder_facts("pmp", table, {"cut": LADDER[1][0], "align": LADDER[2][0]})
+    """The ladder's three steps in words: gradual MP over one-shot global MP, the prior's cut without alignment
+    over gradual MP, and what alignment adds."""
+    return paired_ladder_facts("pmp", table, {"gmp": LADDER[1][0], "cut": LADDER[2][0], "align": LADDER[3][0]})
 
 
 # the names the probabilistic notebook uses
-__all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "HISTOGRAM_RANGE", "LADDER", "MP", "MP_LAYER", "PMP",
-           "RATE_SERIES", "claim_against_mp", "claim_table", "cut_drift", "cut_drift_table", "cut_labels",
+__all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "GMP", "HISTOGRAM_RANGE", "LADDER", "MP", "MP_LAYER",
+           "PMP", "PMP_LAYER", "RATE_SERIES", "claim_against_mp", "claim_table", "cut_drift", "cut_drift_table",
+           "cut_labels",
            "cut_rows", "facts", "histogram_rate", "ladder", "ladder_facts", "latent_panels", "method_config",
            "prior_cut_table", "summarise", "summary_table", "tuning_table"]  # fmt: skip
