@@ -47,7 +47,7 @@ def built(tmp_path_factory, repo_root):
 def test_toc_and_notebooks_agree(repo_root):
     names = toc_notebooks(repo_root / "book")
     assert sorted(names) == sorted(p.stem for p in (repo_root / "notebooks").glob("*.md"))
-    assert names[0] == "datasets" and names[-1] == "reproducibility"
+    assert names[:2] == ["intro", "datasets"] and names[-1] == "reproducibility"  # the landing page first
     for name in names:
         nb = book.read_notebook(repo_root / "notebooks" / f"{name}.md")
         if name == "fpha-development":  # FPHA whatever the build's dataset, from its own folder
@@ -70,9 +70,7 @@ def test_every_page_is_built_with_the_banner(built):
     html = book_dir / "_build" / "html"
     assert result.html == html
     assert (html / "index.html").is_file()
-    pages = [html / "intro.html", html / "bibliography.html"] + [
-        html / "notebooks" / f"{n}.html" for n in toc_notebooks(book_dir)
-    ]
+    pages = [html / "bibliography.html"] + [html / "notebooks" / f"{n}.html" for n in toc_notebooks(book_dir)]
     for page in pages:
         assert page.is_file(), page
         text = page.read_text()
@@ -97,6 +95,9 @@ def test_figures_tables_and_glued_numbers(built):
         page = (html / "notebooks" / f"{chapter}.html").read_text()
         assert "reproduce" in page and "reconstruct" in page, chapter
     assert list((html / "_images").glob("*.png"))
+    landing = (html / "notebooks" / "intro.html").read_text()  # the scoreboard, computed at every build
+    assert "What this book finds" in landing and "<img" in landing
+    assert all(name in landing for name in ("PFM", "TC", "PMP", "MRMP", "gain at 0.98", "what earns it"))
 
 
 def test_teaching_chapters_show_their_code_figures_and_glued_numbers(built):
@@ -234,7 +235,7 @@ def test_misspelled_parameter_is_refused(tmp_path, repo_root, capsys):
     assert code == 1
     assert "foldz" in capsys.readouterr().err
     # without --only, a parameter goes to every notebook, and one that lacks it is named
-    with pytest.raises(ParameterError, match="notebook datasets"):
+    with pytest.raises(ParameterError, match="notebook intro"):
         make_book(profile="smoke", params={"rates": [0.5]}, book_dir=book_dir, build=False, log=lambda _: None)
     assert not (book_dir / "notebooks").exists() and not (tmp_path / "results").exists()
 

@@ -17,6 +17,7 @@ REPORT = "gcnprune.book.report."
 REPORTS = {  # the chapter's own report module, where its name is not the notebook's
     "magnitude-pruning": "magnitude",
     "designing-a-lightweight-gcn": "lightweight",
+    "intro": "scoreboard",  # the landing page
 }
 TUTORIAL = {"write-your-own-method": {"gcnprune.methods"}}  # a tutorial that writes a method imports the methods
 

@@ -247,7 +247,8 @@ def test_results_facts():
         "res_missing": "1",
     }
     table = results_table(s, results.expected_runs(gathered), [MP])
-    assert table.loc[MP, "0.9"] == "80.0\u202f±\u202f1.0" and table.loc[MP, "0.98"].endswith("(3/4)")
+    row = table.loc["MP (global)"]  # readable names
+    assert row["0.9"] == "80.0\u202f±\u202f1.0" and row["0.98"].endswith("(3/4)")
     empty = SimpleNamespace(runs=runs.iloc[:0], folds=[0], seeds=[0], missing=[], configs=[])
     assert results.facts(empty, None)["res_dense"] == "(not run yet)"
     assert results.rate_bands(runs) == ([0.98], [0.9])

@@ -10,7 +10,10 @@
 * ``broken link`` / ``broken anchor``: a local ``href``/``src`` whose file, or whose ``#anchor`` in an HTML
   page, does not exist (read from the HTML itself; http(s), mailto and data URLs are not followed);
 * ``missing image``: an ``<img>`` whose file does not exist, or that the browser could not load (a file
-  that is not an image).
+  that is not an image);
+* ``machine path``, ``zero spread``, ``internal label``, ``empty table``: what a reader should never see, read
+  from the HTML outside code (:mod:`~gcnprune.book.browser_check.content`): a path of the build machine,
+  "± 0.0", a method's internal label where its readable name belongs, a table without values.
 
 The browser is driven over the DevTools protocol on a pipe (:mod:`~gcnprune.book.browser_check.devtools`).
 
@@ -21,11 +24,12 @@ if there is any (2 if Chromium is not installed).
 from .browser import CHROMIUM_NAMES, INSTALL_HINT, browser_problems, console_error, find_chromium
 from .check import check_book
 from .cli import main
+from .content import content_problems
 from .devtools import BrowserError, DevTools
 from .links import link_problems
 from .pages import Problem, book_pages
 
 __all__ = [
     "CHROMIUM_NAMES", "INSTALL_HINT", "BrowserError", "DevTools", "Problem", "book_pages", "browser_problems",
-    "check_book", "console_error", "find_chromium", "link_problems", "main",
+    "check_book", "console_error", "content_problems", "find_chromium", "link_problems", "main",
 ]  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .browser import browser_problems
+from .content import content_problems
 from .links import link_problems
 from .pages import Problem, book_pages
 
@@ -18,4 +19,5 @@ def check_book(html_dir: Path | str, screenshots_dir: Path | str | None = None,
         raise FileNotFoundError(f"no built book at {html_dir}; build it first (make book)")
     screenshots = Path(screenshots_dir) if screenshots_dir is not None else html_dir.parent / "screenshots"
     pages = book_pages(html_dir)
-    return sorted(set(link_problems(html_dir, pages)) | set(browser_problems(html_dir, pages, screenshots, executable)))
+    found = set(link_problems(html_dir, pages)) | set(content_problems(html_dir, pages))
+    return sorted(found | set(browser_problems(html_dir, pages, screenshots, executable)))

@@ -55,10 +55,6 @@ CHAPTERS: dict[str, list[tuple[tuple[str, ...], tuple[float, ...], dict[str, dic
 # The teaching chapters: not method chapters (the results page does not gather them), each grid built by a
 # function of (dataset, profile, folds, seeds, rates or None). The batch job runs them after the others.
 TUTORIAL_RATES = (0.5, 0.9, 0.98)
-# The tutorial's seed under the paper profile: seed 1, whose dense networks were trained on the machine that
-# trained the tutorial's runs (:func:`gcnprune.experiments.runner.parent_weights` refuses to train a child from a parent
-# that this machine does not reproduce, and the seed-0 dense runs came from an earlier machine).
-TUTORIAL_SEEDS = {"paper": (1,)}
 
 
 def _write_your_own(
@@ -66,7 +62,6 @@ def _write_your_own(
 ) -> list[Grid]:
     """The tutorial's methods beside the dense network and global MP, at the same target rates."""
     chosen = tuple(rates) if rates is not None else TUTORIAL_RATES
-    seeds = list(TUTORIAL_SEEDS.get(profile, seeds))
     return [Grid(dataset, profile, ("dense", "magnitude", "random", "snip"), chosen, tuple(folds), tuple(seeds))]
 
 

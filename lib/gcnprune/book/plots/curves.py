@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..names import readable
 from .style import DASHED, DPI, METHOD_STYLES, dense_band, method_style, rate_axis
 
 
@@ -37,7 +38,7 @@ def method_error_bars(
         shift = math.exp(0.035 * (k - (len(lines) - 1) / 2))
         ax.errorbar((1.0 - rows["rate"]) * shift, rows["mean"], yerr=rows["std"].fillna(0), color=colour, marker=marker,
                     markersize=5, capsize=3, linewidth=0 if method in points_only else linewidth,
-                    linestyle="--" if method in DASHED else "-", label=method)  # fmt: skip
+                    linestyle="--" if method in DASHED else "-", label=readable(method))  # fmt: skip
         drawn += rows["rate"].tolist()
     return drawn
 

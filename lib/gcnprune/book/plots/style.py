@@ -21,7 +21,9 @@ METHOD_STYLES = {
     "probabilistic": ("tab:purple", "D"),
     "probabilistic (threshold=empirical)": ("tab:purple", "x"),
     "probabilistic (alignment_weight=0.0)": ("tab:gray", "X"),
+    "probabilistic (scope=layer)": ("mediumorchid", "d"),
     "multi_rate": ("tab:cyan", "*"),
+    "multi_rate (scope=layer)": ("darkcyan", "p"),
     "snip": ("darkgoldenrod", "h"),  # the teaching chapter's methods
     "random": ("black", "x"),
 }
@@ -32,6 +34,8 @@ DASHED = (
     "budget_entropy",
     "probabilistic (threshold=empirical)",
     "probabilistic (alignment_weight=0.0)",
+    "probabilistic (scope=layer)",
+    "multi_rate (scope=layer)",
     "random",
 )
 _OTHER_STYLES = [("tab:green", "s"), ("tab:purple", "^"), ("tab:brown", "D"), ("tab:pink", "v"), ("tab:olive", "P")]
@@ -78,5 +82,6 @@ def dense_band(ax, summary: pd.DataFrame) -> None:
     dense = summary[summary["method"] == "dense"]
     if not dense.empty:
         mean, std = float(dense["mean"].mean()), float(dense["std"].fillna(0).mean())
-        ax.axhspan(mean - std, mean + std, color="0.6", alpha=0.25, linewidth=0, label=f"dense: {mean:.1f} ± {std:.1f}")
+        label = f"dense: {mean:.1f}" + (f" ± {std:.1f}" if round(std, 1) else "")  # no "± 0.0" for one run
+        ax.axhspan(mean - std, mean + std, color="0.6", alpha=0.25, linewidth=0, label=label)
         ax.axhline(mean, color="0.35", linewidth=1.2)

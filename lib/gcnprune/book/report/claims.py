@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..names import readable
 from .facts import BASELINES, GMP, MP, MP_LAYER, high_rates
 from .format import accuracy_text, difference, mean_std, rate_list, spread_note
 from .paired import WIDE_MARGIN, paired_differences, paired_gain
@@ -82,12 +83,13 @@ def claim_table(check: pd.DataFrame, method: str, digits: int = 1) -> pd.DataFra
     """A display table of :func:`claim_check`: accuracies, differences in points and the wide-margin test."""
     if check.empty:
         return pd.DataFrame()
+    name = readable(method)
     out = pd.DataFrame({"target rate": check["rate"].map(lambda r: f"{r:g}"),
-                        method: [mean_std(m, s, digits) for m, s in zip(check["mean"], check["std"])]})  # fmt: skip
+                        name: [mean_std(m, s, digits) for m, s in zip(check["mean"], check["std"])]})  # fmt: skip
     for column in check.columns:
         if column.endswith(" diff"):
-            out[f"{method} − {column[:-5]}"] = check[column].map(lambda d: f"{d:+.{digits}f}")
-    out["strongest baseline"] = check["strongest"]
+            out[f"{name} − {readable(column[:-5])}"] = check[column].map(lambda d: f"{d:+.{digits}f}")
+    out["strongest baseline"] = check["strongest"].map(readable)
     if "interval" in check:
         out["paired gain over it (95 % t interval)"] = check["interval"]
     out["wide margin"] = check["wide"].map({True: "yes", False: "no"})

@@ -24,6 +24,8 @@ from gcnprune.experiments.cache import stored_config
 from gcnprune.experiments.repo import DEFAULT_RESULTS, REPO_ROOT
 from gcnprune.experiments.runner import build
 
+from ..names import readable
+
 MODELS_DIR = REPO_ROOT / "models" / "sbu"
 BENCH_FILE = "bench.json"
 
@@ -63,7 +65,7 @@ def unit_table(bench: pd.DataFrame, folder: str | os.PathLike[str] = MODELS_DIR)
     columns = {}
     for row in rows.itertuples():
         summary = structure_summary(load_model(row.run, folder))
-        name = "dense" if row.method == "dense" else f"{row.method} {row.rate:g}"
+        name = "dense" if row.method == "dense" else f"{readable(row.method)} {row.rate:g}"
         columns[name] = {kind: f"{kept:,} / {dense:,}" for kind, (dense, kept) in summary.items()}
     return pd.DataFrame(columns)
 
@@ -105,3 +107,35 @@ def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99)
         "pb_masked_b64": _range(masked["latency_64_ratio"], 2) if len(masked) else "(not measured)",
         "pb_masked_b1": _range(masked["latency_1_ratio"], 2) if len(masked) else "(not measured)",
     }  # fmt: skip
+
+
+def dense_run(folder: str | os.PathLike[str] = MODELS_DIR) -> tuple[str, dict[str, Any]] | None:
+    """The benchmark's dense run (its hash and its row: fold, seed, accuracy), whose trained network is committed
+    in full as a compact model; None without a benchmark."""
+    if not (Path(folder) / BENCH_FILE).is_file():
+        return None
+    bench, _ = read_bench(folder)
+    rows = bench[bench["method"] == "dense"]
+    return (str(rows["run"].iloc[0]), rows.iloc[0].to_dict()) if len(rows) else None
+
+
+def trained_dense_weights(compact: CompactGCN) -> dict[str, torch.Tensor]:
+    """The prunable weights of the dense GCN a compact model was exported from, layer by layer (the names of
+    :func:`gcnprune.masks.latent_weights`), where export removed nothing: the fused projection split back
+    into query (whose 1/√d scale export folded in is undone), key, value and adjacency-value weights, then
+    the graph convolution's and the hidden layer's. A model that export pruned is a ValueError."""
+    s, dense = compact.structure, compact.structure["dense"]
+    heads, d = dense["heads"], dense["head_channels"]
+    full = (len(s["heads"]) == heads and all(len(c) == d for c in s["qk_channels"] + s["value_channels"])
+            and len(s["adjacency_channels"]) == dense["adjacency_channels"])  # fmt: skip
+    if not full or compact.shape.in_features != dense["in_features"]:
+        raise ValueError("this compact model was pruned: its dense weights cannot be recovered from it")
+    p, width = compact.projection.weight, heads * d
+    return {
+        "attention.query": p[:width] * d**0.5,
+        "attention.key": p[width : 2 * width].clone(),
+        "attention.value": p[2 * width : 3 * width].clone(),
+        "attention.adjacency_value": p[3 * width :].clone(),
+        "graph_conv.linear": compact.graph.weight.clone(),
+        "hidden": compact.hidden.weight.clone(),
+    }

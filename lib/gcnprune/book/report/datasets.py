@@ -16,6 +16,8 @@ from gcnprune.data.dataset import DatasetInfo, SkeletonDataset
 from gcnprune.data.locate import DatasetNotFoundError
 from gcnprune.experiments.profiles import get_profile
 
+NOT_HERE = "Its files were not on the machine that built this page; data/README.md says where to get it."
+
 
 def found_lines(found: Mapping[str, Sized], missing: Mapping[str, str]) -> str:
     """One Markdown list item per dataset: loaded (with its number of sequences), or why it was not found."""
@@ -126,8 +128,8 @@ def find_datasets(
     for name in names:
         try:
             loaded[name] = load_dataset(name, (roots or {}).get(name), **dict((options or {}).get(name, {})))
-        except DatasetNotFoundError as error:
-            missing[name] = str(error)
+        except DatasetNotFoundError:  # its message names the build machine's folders, which tell a reader nothing
+            missing[name] = NOT_HERE
     return loaded, missing
 
 

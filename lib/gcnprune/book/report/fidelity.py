@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..names import readable
+
 CUT_TOLERANCE = 0.005  # a training cut counts as on target when every run's rate is within this of it
 SOFT_COLUMNS = ("soft_rate", "kept_overlap", "soft_binary_fraction")
 
@@ -110,7 +112,7 @@ def format_extreme(found: Extreme | None, fmt: str = "{:.4f}", scale: float = 1.
     """ "value (method, rate r)" for glued prose; "(no runs)" when there is nothing."""
     if found is None or not np.isfinite(found.value):
         return "(no runs)"
-    return f"{fmt.format(scale * found.value)} ({found.method}, rate {found.rate:g})"
+    return f"{fmt.format(scale * found.value)} ({readable(found.method)}, rate {found.rate:g})"
 
 
 def method_rows(table: pd.DataFrame, method: str) -> pd.DataFrame:

@@ -18,9 +18,12 @@ NO_RUNS = "(no runs)"
 Cell = tuple[float, float]  # (mean, std) accuracy in percent, as claims.accuracy_cell gives it
 
 
-def mean_std(mean: float, std: float, digits: int = 1) -> str:
-    """ "mean ± std" with ``digits`` decimals, as every table of the book shows an accuracy."""
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+def mean_std(mean: float, std: float, digits: int = 1, separator: str = " ") -> str:
+    """ "mean ± std" with ``digits`` decimals, as every table of the book shows an accuracy; the mean alone where
+    the spread rounds to zero (a single run has none: "± 0.0" would claim one). ``separator`` goes around ±."""
+    if pd.isna(std) or round(float(std), digits) == 0:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f}{separator}±{separator}{std:.{digits}f}"
 
 
 def mean_std_column(summary: pd.DataFrame, digits: int = 1) -> list[str]:
@@ -30,7 +33,10 @@ def mean_std_column(summary: pd.DataFrame, digits: int = 1) -> list[str]:
 
 def accuracy_text(value: Cell | None) -> str:
     """ "mean % ± std" for glued prose; :data:`NOT_RUN` when the build has no such runs."""
-    return NOT_RUN if value is None else f"{value[0]:.1f} % ± {value[1]:.1f}"
+    if value is None:
+        return NOT_RUN
+    mean, std = value
+    return f"{mean:.1f} %" if pd.isna(std) or round(std, 1) == 0 else f"{mean:.1f} % ± {std:.1f}"
 
 
 def difference(a: Cell | None, b: Cell | None) -> str:

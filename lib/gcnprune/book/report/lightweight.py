@@ -4,11 +4,29 @@ per-layer MP leave of the hidden layer, and how the smallest design compares wit
 from __future__ import annotations
 
 import pandas as pd
+import torch
 
 from gcnprune.experiments.profiles import get_profile
 from gcnprune.masks import latent_weights
+from gcnprune.model import GCN
 
+from .committed_models import dense_run, load_model, trained_dense_weights
 from .layer_costs import layer_costs, pruning_patterns
+from .rerun import rerun_card
+
+
+def pattern_weights(model: GCN, dataset: str) -> tuple[dict[str, torch.Tensor], str]:
+    """The weights the pruning-pattern table prunes, and where they come from in words: on SBU, the trained dense
+    network committed as the benchmark's compact model where it has ``model``'s shapes (a trained network's
+    property is computed on a trained network); else ``model``'s own, at initialisation."""
+    initial = {name: w.detach() for name, w in latent_weights(model).items()}
+    committed = dense_run() if dataset == "sbu" else None
+    if committed is not None:
+        trained = trained_dense_weights(load_model(committed[0]))
+        if {n: tuple(w.shape) for n, w in trained.items()} == {n: tuple(w.shape) for n, w in initial.items()}:
+            row = committed[1]
+            return trained, f"the trained dense network of fold {int(row['fold']) + 1}, seed {int(row['seed'])}"
+    return initial, "the profile's network at initialisation (no trained dense network of its shape is at hand)"
 
 
 def cost_facts(costs: pd.DataFrame) -> dict[str, str]:
@@ -67,5 +85,5 @@ def design_facts(summary: pd.DataFrame, pruned: pd.DataFrame, design_profile: st
 
 
 # the names the designing-a-lightweight-gcn notebook uses
-__all__ = ["cost_facts", "design_facts", "latent_weights", "layer_costs", "pattern_facts",
-           "pruning_patterns"]  # fmt: skip
+__all__ = ["cost_facts", "design_facts", "latent_weights", "layer_costs", "pattern_facts", "pattern_weights",
+           "pruning_patterns", "rerun_card"]  # fmt: skip

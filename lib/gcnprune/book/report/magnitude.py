@@ -18,9 +18,11 @@ from gcnprune.train import seed_everything
 
 from ..chapters.runs import ChapterRuns
 from .claims import accuracy_cell
+from .committed_models import dense_run, load_model, trained_dense_weights
 from .facts import GMP, MP, MP_LAYER, build_facts, pruned_rates
 from .format import accuracy_text, gap
 from .paired import ladder, paying_rungs, rung_sentence
+from .rerun import rerun_card
 from .tables import summary_table
 from .tuning import dense_tuning_table
 
@@ -38,12 +40,13 @@ TABLE_RATES = (0.9, 0.98, 0.99)  # the rates the layer table shows, those of the
 
 @dataclass(frozen=True)
 class LayerWeights:
-    """The dense network's prunable weights at initialisation and, where the cache holds them, trained, with
-    the fold of the dense run they come from."""
+    """The dense network's prunable weights at initialisation and, trained, from the cache or the committed
+    compact model of the SBU benchmark's dense run (None where neither is at hand), with where they come from
+    in words."""
 
     initial: dict[str, torch.Tensor]
     trained: dict[str, torch.Tensor] | None
-    fold: int
+    source: str
 
     @property
     def pruned(self) -> dict[str, torch.Tensor]:
@@ -53,7 +56,9 @@ class LayerWeights:
 
 def layer_weights(chapter: ChapterRuns, profile: str, seed: int) -> LayerWeights:
     """The dense run's prunable weights: the network built as the dense run builds it (``seed``'s
-    initialisation), and its trained weights from the cache where present (git keeps none)."""
+    initialisation), and its trained weights from the cache where present (git keeps none), else, for the SBU
+    book under the paper profile, from the committed compact model of the benchmark's dense run (fold 1, seed 1),
+    which holds the trained dense network whole."""
 
     info, p = chapter.info, get_profile(profile)
     seed_everything(seed)  # the dense run's initialisation
@@ -63,11 +68,17 @@ def layer_weights(chapter: ChapterRuns, profile: str, seed: int) -> LayerWeights
     initial = {name: w.detach().clone() for name, w in latent_weights(model).items()}
     dense = next(c for c in chapter.configs if c.method == "dense")
     state = saved_weights(dense, chapter.results)
-    trained = None
     if state is not None:
         model.load_state_dict(state)
         trained = {name: w.detach().clone() for name, w in latent_weights(model).items()}
-    return LayerWeights(initial, trained, dense.fold)
+        return LayerWeights(initial, trained, f"computed on the trained dense network of fold {dense.fold + 1}")
+    committed = dense_run() if (dense.dataset, profile) == ("sbu", "paper") else None
+    if committed is not None:
+        run, row = committed
+        trained = trained_dense_weights(load_model(run))
+        return LayerWeights(initial, trained, f"computed on the trained dense network of fold {int(row['fold']) + 1}, "
+                            f"seed {int(row['seed'])} (its committed compact model)")  # fmt: skip
+    return LayerWeights(initial, None, "computed at initialisation (no trained dense network is at hand)")
 
 
 def table_rates(summary: pd.DataFrame) -> list[float]:
@@ -131,11 +142,7 @@ def layer_facts(weights: LayerWeights, kept: dict[float, dict[str, float]]) -> d
     """The fan-ins and scales the chapter quotes, and what the layer table shows."""
     fan = {n: w.shape[1] for n, w in weights.initial.items()}
     total = sum(w.numel() for w in weights.initial.values())
-    source = (
-        f"computed on the trained dense network of fold {weights.fold + 1}"
-        if weights.trained is not None
-        else "computed at initialisation (this run cache holds no trained dense weights, which git does not keep)"
-    )
+    source = weights.source
     return {
         "mp_fanin_in": f"{fan['attention.query']:,}",
         "mp_fanin_hidden": f"{fan['hidden']:,}",
@@ -184,4 +191,4 @@ def gradual_facts(table: pd.DataFrame) -> dict[str, str]:
 
 # the names the magnitude-pruning notebook uses
 __all__ = ["dense_tuning_table", "facts", "gradual_facts", "gradual_ladder", "kept_shares", "layer_facts",
-           "layer_table", "layer_weights", "summarise", "summary_table", "table_rates"]  # fmt: skip
+           "layer_table", "layer_weights", "rerun_card", "summarise", "summary_table", "table_rates"]  # fmt: skip

@@ -11,6 +11,7 @@ from gcnprune.experiments import summarise
 from gcnprune.experiments.variants import label
 
 from ..chapters.runs import ChapterRuns
+from ..names import readable
 from .facts import seeds_text
 from .format import accuracy_text, achieved_rate_gap
 from .tables import results_table, summary_table
@@ -48,7 +49,7 @@ def cache_lines(gathered: ChapterRuns) -> str:
     runs = gathered.runs
     present = set(runs["method"]) if len(runs) else set()
     counts = {m: sum(label(c) == m for c in gathered.configs) for m in gathered.chapters_of}
-    return "\n".join(f"- **{m}** ({', '.join(where)}): "
+    return "\n".join(f"- **{readable(m)}** ({', '.join(where)}): "
                      + (f"{int((runs['method'] == m).sum())} of {counts[m]} runs in the cache" if m in present
                         else "no runs in the cache yet")
                      for m, where in gathered.chapters_of.items())  # fmt: skip

@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..names import readable
+from .format import mean_std
+
 
 def summary_table(
     summary: pd.DataFrame, digits: int = 1, dangling: bool = False, methods: Sequence[str] | None = None
@@ -23,12 +26,9 @@ def summary_table(
         summary = pd.concat([summary[summary["method"] == m] for m in methods if (summary["method"] == m).any()])
     out = pd.DataFrame(
         {
-            "method": summary["method"],
+            "method": summary["method"].map(readable),
             "target rate": summary["rate"].map(lambda r: f"{r:g}"),
-            "accuracy (%)": [
-                f"{m:.{digits}f} ± {0.0 if pd.isna(s) else s:.{digits}f}"
-                for m, s in zip(summary["mean"], summary["std"])
-            ],
+            "accuracy (%)": [mean_std(m, s, digits) for m, s in zip(summary["mean"], summary["std"])],
             "runs": summary["runs"],
         }
     )
@@ -47,10 +47,11 @@ def summary_table(
 
 
 def _display_index(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.MultiIndex:
-    """A (method, target rate) index for display: methods renamed by ``labels``, rates as text."""
+    """A (method, target rate) index for display: methods renamed by ``labels`` (else their readable names),
+    rates as text."""
     labels = labels or {}
     return pd.MultiIndex.from_tuples(
-        [(labels.get(m, m), f"{r:g}") for m, r in table.index], names=["method", "target rate"]
+        [(labels.get(m, readable(m)), f"{r:g}") for m, r in table.index], names=["method", "target rate"]
     )
 
 
@@ -112,8 +113,7 @@ def results_table(
     for _, row in summary.iterrows():
         if row["method"] not in order:
             continue
-        std = 0.0 if pd.isna(row["std"]) else row["std"]
-        text = f"{row['mean']:.{digits}f}\u202f±\u202f{std:.{digits}f}"  # narrow no-break spaces: a cell never wraps
+        text = mean_std(row["mean"], row["std"], digits, "\u202f")  # narrow no-break spaces: a cell never wraps
         asked = expected_runs.get((row["method"], row["rate"]), 0)
         if int(row["runs"]) < asked:
             text += f" ({int(row['runs'])}/{asked})"
@@ -124,6 +124,7 @@ def results_table(
     table = pd.DataFrame.from_dict(cells, orient="index").reindex(
         index=[m for m in order if m in cells], columns=columns
     )
+    table.index = [readable(m) for m in table.index]
     table.index.name = "method"
     table.columns.name = "target rate"
     return table.fillna("")
