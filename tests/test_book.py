@@ -455,7 +455,7 @@ def test_without_the_data_the_book_reads_the_cache_only(tmp_path, repo_root, mon
     datasets = _outputs(book_dir / "notebooks" / "datasets.ipynb")
     assert "The SBU sequences are not on this machine, so they are not drawn" in datasets and "(no data)" in datasets
     magnitude = _outputs(book_dir / "notebooks" / "magnitude-pruning.ipynb")
-    assert "magnitude (scope=layer)" in magnitude and "computed at initialisation" in magnitude
+    assert "MP (per layer)" in magnitude and "computed at initialisation" in magnitude
     banner = json.loads((book_dir / "notebooks" / "provenance.json").read_text())["build"]["banner"]
     assert "nothing was trained" in banner
     assert sorted(results.iterdir()) == sorted(folders) and not list(results.rglob("model.pt"))  # nothing trained
@@ -466,7 +466,7 @@ def test_without_the_data_the_book_reads_the_cache_only(tmp_path, repo_root, mon
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
     [line] = err.strip().splitlines()
-    assert line.startswith("error: notebook magnitude-pruning: 1 of the 3 runs of the magnitude-pruning chapter")
+    assert line.startswith("error: notebook magnitude-pruning: 1 of the 4 runs of the magnitude-pruning chapter")
     assert "`make book PROFILE=smoke DATA=<SBU folder>" in line
     assert sorted(results.iterdir()) == sorted(folders[:-1])
 

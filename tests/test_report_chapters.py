@@ -1,5 +1,6 @@
 """gcnprune.book.report's chapter modules: facts and tables from hand-made summaries and runs."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -50,7 +51,7 @@ def test_magnitude_emptied_text():
 
 def test_magnitude_layer_table_and_facts():
     initial = {"attention.query": torch.full((2, 4), 0.5), "hidden": torch.full((3, 16), -0.25)}
-    weights = magnitude.LayerWeights(initial, None, fold=2)
+    weights = magnitude.LayerWeights(initial, None, "computed at initialisation (no trained dense network)")
     kept = {0.9: {"attention.query": 1.0, "hidden": 0.0}}
     table = magnitude.layer_table(weights, kept)
     assert list(table.columns) == ["query", "hidden"]
@@ -61,11 +62,10 @@ def test_magnitude_layer_table_and_facts():
     assert facts["mp_hidden_share"] == "86 %"
     assert facts["mp_emptied"] == "at rate 0.9 it already empties the hidden layer"
     assert facts["mp_weights_source"].startswith("computed at initialisation")
-    trained = magnitude.LayerWeights(initial, {n: 2 * w for n, w in initial.items()}, fold=2)
+    source = "computed on the trained dense network of fold 3"
+    trained = magnitude.LayerWeights(initial, {n: 2 * w for n, w in initial.items()}, source)
     assert magnitude.layer_table(trained, kept).loc["mean |w|, trained", "hidden"] == "0.5000"
-    assert (
-        magnitude.layer_facts(trained, kept)["mp_weights_source"] == "computed on the trained dense network of fold 3"
-    )
+    assert magnitude.layer_facts(trained, kept)["mp_weights_source"] == source
 
 
 def test_magnitude_table_rates_and_facts():
@@ -102,7 +102,7 @@ def test_topological_dangling_table_and_facts():
     )
     table = topological.dangling_table(s, runs)
     assert table.index.tolist() == ["0.9", "0.98"] and table.index.name == "target rate"
-    assert table.loc["0.98", ("accuracy (%)", "MP (per layer)")] == "55.0 ± 0.0"
+    assert table.loc["0.98", ("accuracy (%)", "MP (per layer)")] == "55.0"  # one run: no spread to show
     assert table.loc["0.9", ("accuracy (%)", "TC")] == ""
     assert table.loc["0.98", ("dangling kept weights (%)", "MP (global)")] == "40.0"
     assert table.loc["0.98", ("dangling kept weights (%)", "MP (global) on TC's weights")] == "15.0"
@@ -239,7 +239,7 @@ def test_results_facts():
     assert results.expected_runs(gathered) == {("dense", 0.0): 2, (MP, 0.9): 2, (MP, 0.98): 4}
     facts = results.facts(gathered, s)
     assert facts == {
-        "res_dense": "90.0 % ± 0.0 (1/2 runs)",
+        "res_dense": "90.0 % (1/2 runs)",
         "res_folds": "2",
         "res_seeds": "1 seed, 2 at 0.98",
         "res_rate_gap": "0.0002",
@@ -253,3 +253,21 @@ def test_results_facts():
     assert results.facts(empty, None)["res_dense"] == "(not run yet)"
     assert results.rate_bands(runs) == ([0.98], [0.9])
     assert results.figure_methods(runs) == [MP]
+
+
+def test_the_layer_table_of_the_sbu_book_is_computed_on_a_trained_network():
+    """Without any model.pt (as in a clone), the SBU paper book's layer analyses use the trained dense network
+    committed as the benchmark's compact model, never the network at initialisation."""
+    from types import SimpleNamespace
+
+    from gcnprune.book.report.committed_models import dense_run
+    from gcnprune.data import dataset_info
+    from gcnprune.experiments.config import make_config
+
+    dense = make_config("sbu", "paper", 0, "dense", 0.0)
+    chapter = SimpleNamespace(info=dataset_info("sbu"), configs=[dense], results=Path("/nonexistent"))
+    weights = magnitude.layer_weights(chapter, "paper", 0)
+    run, row = dense_run()
+    assert weights.trained is not None and "trained dense network" in weights.source
+    assert f"seed {int(row['seed'])}" in weights.source
+    assert any(not torch.equal(weights.trained[n], weights.initial[n]) for n in weights.initial)

@@ -61,3 +61,27 @@ def test_the_ladder_reads_each_rungs_gain_over_the_rung_below():
 
 def test_a_mean_that_rounds_to_zero_is_written_without_a_minus_sign():
     assert paired_gain([-0.04, 0.02, -0.05]).text().startswith("+0.0 [")
+
+
+def test_the_scoreboard_names_the_rung_that_earns_a_gain():
+    """PFM gains 10 points over every magnitude baseline at 0.98, but the exact budget alone earns it all: the
+    scoreboard says so, and PFM's own rung (the potential) is not listed."""
+    from types import SimpleNamespace
+
+    from gcnprune.book.report.scoreboard import scoreboard, summarise
+
+    rows = []
+    for fold in range(5):
+        noise = 0.01 * fold
+        for method, accuracy in (("magnitude", 0.60), ("magnitude (scope=layer)", 0.55),
+                                 ("gradual_magnitude", 0.60), ("budget", 0.70), ("phase_field", 0.70)):  # fmt: skip
+            jitter = 0.001 * (-1) ** fold if method == "phase_field" else 0.0  # PFM level with the budget alone
+            rows.append((method, 0.98, fold, 0, accuracy + noise + jitter))
+        rows.append(("dense", 0.0, fold, 0, 0.9))
+    runs = table(rows).assign(achieved_rate=lambda t: t["rate"], prunable_nonzero=1, prunable_dense=100)
+    board = scoreboard(SimpleNamespace(runs=runs), summarise(runs))
+    pfm = board.loc["Phase-field models (PFM)"]
+    assert pfm["verdict (every rate ≥ 0.95)"] == "reproduces"
+    assert pfm["gain at 0.98 over the strongest baseline (points)"].startswith("+10.0 [")
+    assert pfm["what earns it at 0.98"] == "exact budget alone"
+    assert board.loc["Topologically consistent pruning (TC)", "verdict (every rate ≥ 0.95)"] == "cannot test"

@@ -91,6 +91,7 @@ def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99)
     """The numbers the chapter's prose cites, as text keyed for ``glue``: the machine, and at ``rate``
     the compact models' size and speed ratios to dense, their physical limit, and the masked networks'."""
     compact = bench[(bench["format"] == "compact") & (bench["rate"] == rate)]
+    onnx = bench[(bench["format"] == "onnx") & (bench["rate"] == rate)]
     masked = bench[bench["format"] == "masked"]
     best = compact.loc[compact["latency_64_ratio"].idxmax()] if len(compact) else None
     machine = record["machine"]
@@ -103,7 +104,10 @@ def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99)
         "pb_b1": _range(compact["latency_1_ratio"], 2) if len(compact) else "(not measured)",
         "pb_limit": _range(compact["macs_limit_ratio"]) if len(compact) else "(not measured)",
         "pb_macs": _range(compact["macs_ratio"]) if len(compact) else "(not measured)",
-        "pb_best": "(not measured)" if best is None else f"{best['method']} ({best['latency_64_ratio']:.2f}×)",
+        "pb_best": "(not measured)" if best is None
+        else f"{readable(best['method'])} ({best['latency_64_ratio']:.2f}×)",
+        "pb_onnx_b1": _range(onnx["latency_1_ratio"], 2) if len(onnx) else "(not measured)",
+        "pb_onnx_b64": _range(onnx["latency_64_ratio"], 2) if len(onnx) else "(not measured)",
         "pb_masked_b64": _range(masked["latency_64_ratio"], 2) if len(masked) else "(not measured)",
         "pb_masked_b1": _range(masked["latency_1_ratio"], 2) if len(masked) else "(not measured)",
     }  # fmt: skip
