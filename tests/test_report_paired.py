@@ -85,3 +85,16 @@ def test_the_scoreboard_names_the_rung_that_earns_a_gain():
     assert pfm["gain at 0.98 over the strongest baseline (points)"].startswith("+10.0 [")
     assert pfm["what earns it at 0.98"] == "exact budget alone"
     assert board.loc["Topologically consistent pruning (TC)", "verdict (every rate ≥ 0.95)"] == "cannot test"
+
+
+def test_the_ladder_gains_and_figure_show_each_rung_over_the_one_below():
+    from gcnprune.book.plots import ladder_figure
+    from gcnprune.book.report.paired import ladder_gains
+
+    runs = table([(m, r, f, 0, a + 0.01 * f) for f in range(4) for r in (0.98, 0.99)
+                  for m, a in (("a", 0.5), ("b", 0.6), ("c", 0.6))])  # fmt: skip
+    gains = ladder_gains(runs, [("A", "a"), ("B", "b"), ("C", "c")], [0.98, 0.99])
+    assert gains["rung"].tolist() == ["B", "C", "B", "C"] and gains["pairs"].tolist() == [4] * 4
+    assert gains["mean"].round(6).tolist() == [10.0, 0.0, 10.0, 0.0]
+    fig = ladder_figure(gains)
+    assert len(fig.axes) == 2 and [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["B", "C"]

@@ -243,3 +243,32 @@ def accuracy_vs_size(design: pd.DataFrame, pruned: pd.DataFrame | None = None, t
     ax.set_xscale("log")
     ax.set_xlabel("parameters (nonzero, log scale)")
     return _finish(fig, ax, title)
+
+
+def ladder_figure(gains: pd.DataFrame, title: str | None = None) -> Figure:
+    """The ablation ladder as a picture: one panel per rate, one row per rung (bottom to top, as the rungs
+    climb), its paired gain over the rung below as a point with its 95 % t interval, and zero marked, so a
+    rung whose interval clears zero is one that pays. ``gains`` is
+    :func:`gcnprune.book.report.paired.ladder_gains` output."""
+    rates = sorted(set(gains["rate"])) if len(gains) else []
+    fig = Figure(figsize=(3.2 * max(len(rates), 1) + 2.2, 0.55 * max(gains["rung"].nunique(), 1) + 1.4),
+                 layout="constrained", dpi=DPI)  # fmt: skip
+    axes = fig.subplots(1, max(len(rates), 1), sharey=True, squeeze=False)[0]
+    order = list(dict.fromkeys(gains["rung"])) if len(gains) else []
+    for ax, rate in zip(axes, rates):
+        rows = gains[gains["rate"] == rate]
+        y = [order.index(r) for r in rows["rung"]]
+        low = (rows["mean"] - rows["low"]).fillna(0).clip(lower=0)
+        high = (rows["high"] - rows["mean"]).fillna(0).clip(lower=0)
+        paying = (rows["low"] > 0).tolist()
+        for k, (yy, mean) in enumerate(zip(y, rows["mean"])):
+            colour = "tab:green" if paying[k] else "0.45"
+            ax.errorbar(mean, yy, xerr=[[low.iloc[k]], [high.iloc[k]]], fmt="o", color=colour, capsize=4)
+        ax.axvline(0.0, color="0.2", linewidth=1)
+        ax.set_title(f"rate {rate:g}", fontsize=10)
+        ax.set_xlabel("gain over the rung below (points)")
+        ax.grid(True, axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(order)), order)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -19,7 +19,7 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, cl
 from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
-from .paired import ladder
+from .paired import ladder, ladder_gains
 from .paired import ladder_facts as paired_ladder_facts
 from .rerun import rerun_card
 from .tables import cut_drift_table, summary_table
@@ -174,5 +174,5 @@ def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
 # the names the multi-rate notebook uses
 __all__ = ["CUT_TOLERANCE", "GMP", "LADDER", "MP", "MP_LAYER", "MRMP", "MRMP_LAYER", "NAMES", "SRMP", "SRMP_LAYER",
            "accuracy_table", "claim_against_mp", "claim_table", "cost_display", "cost_table", "curves", "cut_drift",
-           "cut_drift_table", "facts", "ladder", "ladder_facts", "method_config", "parents", "rerun_card",
-           "summarise", "summary_table", "training_rates", "tuning_table"]  # fmt: skip
+           "cut_drift_table", "facts", "ladder", "ladder_facts", "ladder_gains", "method_config", "parents",
+           "rerun_card", "summarise", "summary_table", "training_rates", "tuning_table"]  # fmt: skip

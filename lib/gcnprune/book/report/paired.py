@@ -93,6 +93,20 @@ def ladder(runs: pd.DataFrame, rungs: Sequence[tuple[str, str]], rates: Sequence
     return pd.DataFrame(rows).fillna("").set_index(["target rate", "rung"]) if rows else pd.DataFrame()
 
 
+def ladder_gains(runs: pd.DataFrame, rungs: Sequence[tuple[str, str]], rates: Sequence[float]) -> pd.DataFrame:
+    """The ladder's numbers, for its figure: per rate and rung above the first (a readable name), the paired gain
+    over the rung below (mean, 95 % t interval low and high, pairs); rungs without runs at a rate left out."""
+    rows = []
+    for rate in rates:
+        present = [(name, method) for name, method in rungs
+                   if ((runs["method"] == method) & np.isclose(runs["rate"], rate)).any()]  # fmt: skip
+        for (_, below), (name, method) in zip(present, present[1:]):
+            gain = paired_gain(paired_differences(runs, method, below, rate))
+            rows.append({"rate": float(rate), "rung": name, "mean": gain.mean, "low": gain.low, "high": gain.high,
+                         "pairs": gain.pairs})  # fmt: skip
+    return pd.DataFrame(rows, columns=["rate", "rung", "mean", "low", "high", "pairs"])
+
+
 def rung_sentence(table: pd.DataFrame, rung: str) -> str:
     """``rung``'s paired gain over the rung below at each rate of a :func:`ladder` table, in words:
     "+6.4 [+3.5, +9.3] (n = 5), a wide gain, at 0.98; …"; "not run" where the ladder lacks it."""

@@ -14,7 +14,7 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_check, cl
 from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates, pruned_rates
 from .fidelity import method_rows, soft_mask_fidelity
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list, spread_note
-from .paired import ladder
+from .paired import ladder, ladder_gains
 from .paired import ladder_facts as paired_ladder_facts
 from .rerun import rerun_card
 from .soft_masks import soft_mask_facts
@@ -98,5 +98,6 @@ def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
 
 # the names the phase-field notebook uses
 __all__ = ["LADDER", "MP", "MP_LAYER", "PFM", "RATE_SERIES", "STAPLES", "claim_against_mp", "claim_table", "facts",
-           "histogram_rate", "ladder", "ladder_facts", "rerun_card", "soft_mask_fidelity", "soft_mask_table",
-           "staple_check", "summarise", "summary_table", "summed_histograms", "tuning_table"]  # fmt: skip
+           "histogram_rate", "ladder", "ladder_facts", "ladder_gains", "rerun_card", "soft_mask_fidelity",
+           "soft_mask_table", "staple_check", "summarise", "summary_table", "summed_histograms",
+           "tuning_table"]  # fmt: skip

@@ -16,7 +16,7 @@ from .claims import SHOWN_RATE, accuracy_cell, claim_against_mp, claim_facts, cl
 from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary, extreme, format_extreme, method_rows
 from .format import accuracy_text, achieved_rate_gap, difference, rate_list
-from .paired import ladder
+from .paired import ladder, ladder_gains
 from .paired import ladder_facts as paired_ladder_facts
 from .rerun import rerun_card
 from .tables import cut_drift_table, summary_table
@@ -147,5 +147,6 @@ def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
 # the names the probabilistic notebook uses
 __all__ = ["ABLATION", "CUTS", "CUT_TOLERANCE", "EMPIRICAL", "GMP", "HISTOGRAM_RANGE", "LADDER", "MP", "MP_LAYER",
            "PMP", "PMP_LAYER", "RATE_SERIES", "claim_against_mp", "claim_table", "cut_drift", "cut_drift_table",
-           "cut_labels", "cut_rows", "facts", "histogram_rate", "ladder", "ladder_facts", "latent_panels",
-           "method_config", "prior_cut_table", "rerun_card", "summarise", "summary_table", "tuning_table"]  # fmt: skip
+           "cut_labels", "cut_rows", "facts", "histogram_rate", "ladder", "ladder_facts", "ladder_gains",
+           "latent_panels", "method_config", "prior_cut_table", "rerun_card", "summarise", "summary_table",
+           "tuning_table"]  # fmt: skip

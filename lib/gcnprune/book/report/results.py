@@ -14,11 +14,14 @@ from ..chapters.runs import ChapterRuns
 from ..names import readable
 from .facts import seeds_text
 from .format import accuracy_text, achieved_rate_gap
+from .paired import ladder, ladder_gains
+from .scoreboard import CLAIMS
 from .tables import results_table, summary_table
 
 MAIN = [
     "magnitude",
     "magnitude (scope=layer)",
+    "gradual_magnitude",
     "phase_field",
     "topological",
     "probabilistic",
@@ -67,6 +70,21 @@ def figure_methods(runs: pd.DataFrame) -> list[str]:
     return [m for m in MAIN if m in present]
 
 
+LADDER_RATES = (0.98, 0.99, 0.995)  # where the ladders are read, as in each method chapter
+
+
+def ladders(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Every claim's ablation ladder (:data:`gcnprune.book.report.scoreboard.CLAIMS`) at the rates of
+    :data:`LADDER_RATES` the build ran: one table, the claims as its first index level, and each claim's gains
+    for :func:`gcnprune.book.plots.ladder_figure`."""
+    rates = [r for r in LADDER_RATES if len(runs) and r in set(runs["rate"])]
+    tables = {f"{claim.paper} ({readable(claim.method)})": ladder(runs, claim.rungs, rates) for claim in CLAIMS}
+    tables = {name: table for name, table in tables.items() if len(table)}
+    gains = {name: ladder_gains(runs, claim.rungs, rates) for name, claim in
+             zip(tables, [c for c in CLAIMS if f"{c.paper} ({readable(c.method)})" in tables])}  # fmt: skip
+    return (pd.concat(tables, names=["claim"]) if tables else pd.DataFrame()), gains
+
+
 def facts(gathered: ChapterRuns, summary: pd.DataFrame | None) -> dict[str, str]:
     """Every value the chapter glues."""
     expected = expected_runs(gathered)
@@ -89,5 +107,5 @@ def facts(gathered: ChapterRuns, summary: pd.DataFrame | None) -> dict[str, str]
 
 
 # the names the results notebook uses
-__all__ = ["cache_lines", "expected_runs", "facts", "figure_methods", "papers_split", "rate_bands", "results_table",
-           "summarise", "summary_table"]  # fmt: skip
+__all__ = ["cache_lines", "expected_runs", "facts", "figure_methods", "ladders", "papers_split", "rate_bands",
+           "results_table", "summarise", "summary_table"]  # fmt: skip

@@ -14,7 +14,7 @@ from .claims import claim_against_mp, claim_facts, claim_table
 from .facts import GMP, MP, MP_LAYER, build_facts, method_config, method_rates
 from .fidelity import soft_mask_fidelity
 from .format import NOT_RUN, mean_std_column, rate_list
-from .paired import ladder
+from .paired import ladder, ladder_gains
 from .paired import ladder_facts as paired_ladder_facts
 from .rerun import rerun_card
 from .soft_masks import soft_mask_facts
@@ -106,5 +106,5 @@ def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
 
 # the names the topological notebook uses
 __all__ = ["LADDER", "MP", "MP_LAYER", "TC", "claim_against_mp", "claim_table", "dangling_table", "facts", "ladder",
-           "ladder_facts", "rerun_card", "soft_mask_fidelity", "soft_mask_table", "summarise", "summary_table",
-           "toy_pruning", "tuning_table"]  # fmt: skip
+           "ladder_facts", "ladder_gains", "rerun_card", "soft_mask_fidelity", "soft_mask_table", "summarise",
+           "summary_table", "toy_pruning", "tuning_table"]  # fmt: skip
