@@ -136,3 +136,27 @@ def test_the_copy_free_path_gives_the_row_major_logits_on_every_committed_model(
         x = torch.randn(64, model.shape.joints, model.shape.in_features, generator=generator)
         with torch.no_grad():
             torch.testing.assert_close(model.batched(x), model.row_major(x), atol=1e-5, rtol=0)
+
+
+def test_the_rate_explorer_matches_the_committed_multi_rate_runs():
+    """The explorer's accuracy at each training rate is the committed multi_rate run's (the same model cut the
+    same way), its counts shrink as the rate rises, and its page fragment embeds every rate."""
+    from gcnprune.book.report.rate_explorer import explorer_html, read_explorer
+
+    data = read_explorer()
+    assert data is not None and len(data["rates"]) == len(data["accuracy"]) == len(data["joint_share"])
+    runs = [json.loads((folder / "config.json").read_text()) | {"folder": folder}
+            for folder in DEFAULT_RESULTS.iterdir() if (folder / "config.json").is_file()]  # fmt: skip
+    checked = 0
+    for config in runs:
+        if (config["method"], config["dataset"], config["fold"], config["seed"]) != ("multi_rate", "sbu", 0, 0):
+            continue
+        if config["parent"] != data["run"] or config["rate"] not in data["rates"]:
+            continue
+        accuracy = json.loads((config["folder"] / "metrics.json").read_text())["accuracy"]
+        assert data["accuracy"][data["rates"].index(config["rate"])] == accuracy
+        checked += 1
+    assert checked >= 5  # the training rates
+    assert data["kept_weights"] == sorted(data["kept_weights"], reverse=True)
+    page = explorer_html(data)
+    assert page.count("<circle") == len(data["skeleton"]["x"]) and 'type="range"' in page

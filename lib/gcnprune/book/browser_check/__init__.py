@@ -11,6 +11,8 @@
   page, does not exist (read from the HTML itself; http(s), mailto and data URLs are not followed);
 * ``missing image``: an ``<img>`` whose file does not exist, or that the browser could not load (a file
   that is not an image);
+* ``rate explorer``: a rate explorer (:mod:`gcnprune.book.report.rate_explorer`) whose readout does not change,
+  or does not show its data's value, when the check moves its slider to the last rate;
 * ``machine path``, ``zero spread``, ``internal label``, ``empty table``: what a reader should never see, read
   from the HTML outside code (:mod:`~gcnprune.book.browser_check.content`): a path of the build machine,
   "± 0.0", a method's internal label where its readable name belongs, a table without values.

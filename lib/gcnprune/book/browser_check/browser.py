@@ -78,6 +78,33 @@ def _settle(browser: DevTools, session: str) -> dict[str, list[str]]:
     raise BrowserError("the page kept navigating away")
 
 
+# Moves every rate explorer's slider (gcnprune.book.report.rate_explorer) to its last rate and reads the page back:
+# what it showed before, what it shows after, and what its embedded data says it should show.
+EXPLORER_SCRIPT = """
+Array.from(document.querySelectorAll('[data-rate-explorer]')).map((root) => {
+  const slider = root.querySelector('input[type="range"]');
+  const field = (name) => root.querySelector('[data-field="' + name + '"]').textContent;
+  const data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
+  const before = field('accuracy');
+  slider.value = slider.max;
+  slider.dispatchEvent(new Event('input', {bubbles: true}));
+  return {before: before, after: field('accuracy'), rate: field('rate'),
+          want: (100 * data.accuracy[+slider.max]).toFixed(1) + ' %', wantRate: String(data.rates[+slider.max])};
+})
+"""
+
+
+def explorer_problems(results: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """A rate explorer whose readout did not change when its slider moved, or does not show its data's value."""
+    found = []
+    for k, shown in enumerate(results):
+        if shown["after"] == shown["before"] or shown["after"] != shown["want"] or shown["rate"] != shown["wantRate"]:
+            found.append(("rate explorer", f"explorer {k + 1}: moved to rate {shown['wantRate']}, it shows "
+                                           f"{shown['after']} at {shown['rate']} (before: {shown['before']}; "
+                                           f"expected {shown['want']})"))  # fmt: skip
+    return found
+
+
 def _screenshot(browser: DevTools, session: str, file: Path) -> None:
     """Save the page as a PNG, WINDOW_WIDTH wide and as tall as the page (MAX_SCREENSHOT_HEIGHT at the most)."""
     height = browser.call("Page.getLayoutMetrics", session=session)["cssContentSize"]["height"]
@@ -109,9 +136,12 @@ def _visit(browser: DevTools, page: Path, screenshot: Path) -> list[tuple[str, s
         browser.wait_for("Page.loadEventFired", session)
         settled = _settle(browser, session)
         _screenshot(browser, session, screenshot)
+        moved = browser.call("Runtime.evaluate", {"expression": EXPLORER_SCRIPT, "returnByValue": True}, session)
+        explorers = moved.get("result", {}).get("value") or []
         found = [("console error", message) for message in map(console_error, browser.take_events(session)) if message]
         found += [("raw TeX", f"formula not typeset: {tex}") for tex in settled["raw"]]
         found += [("raw TeX", f"MathJax error: {error}") for error in settled["errors"]]
+        found += explorer_problems(explorers)
         return found + [("missing image", src) for src in settled["images"]]  # as link_problems says it
     finally:
         browser.call("Target.disposeBrowserContext", {"browserContextId": context})

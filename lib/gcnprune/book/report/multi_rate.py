@@ -21,6 +21,7 @@ from .fidelity import CUT_TOLERANCE, cut_drift, drift_summary
 from .format import NOT_COMPARABLE, accuracy_text, mean_std_column, rate_list
 from .paired import ladder, ladder_gains
 from .paired import ladder_facts as paired_ladder_facts
+from .rate_explorer import explorer_html, read_explorer
 from .rerun import rerun_card
 from .tables import cut_drift_table, summary_table
 from .tuning import tuning_table
@@ -174,5 +175,6 @@ def ladder_facts(table: pd.DataFrame) -> dict[str, str]:
 # the names the multi-rate notebook uses
 __all__ = ["CUT_TOLERANCE", "GMP", "LADDER", "MP", "MP_LAYER", "MRMP", "MRMP_LAYER", "NAMES", "SRMP", "SRMP_LAYER",
            "accuracy_table", "claim_against_mp", "claim_table", "cost_display", "cost_table", "curves", "cut_drift",
-           "cut_drift_table", "facts", "ladder", "ladder_facts", "ladder_gains", "method_config", "parents",
-           "rerun_card", "summarise", "summary_table", "training_rates", "tuning_table"]  # fmt: skip
+           "cut_drift_table", "explorer_html", "facts", "ladder", "ladder_facts", "ladder_gains", "method_config",
+           "parents", "read_explorer", "rerun_card", "summarise", "summary_table", "training_rates",
+           "tuning_table"]  # fmt: skip
