@@ -108,3 +108,20 @@ def test_data_is_refused_for_the_synthetic_set(tmp_path, capsys):
     assert cli.main(["grid", "--data", str(tmp_path), "--results", str(tmp_path / "r")]) == 1
     assert error_line(capsys).startswith(f"error: --data {tmp_path}: the synthetic dataset is generated from a seed")
     assert not (tmp_path / "r").exists()
+
+
+def test_the_runner_finds_the_data_where_make_book_does(tmp_path, monkeypatch):
+    """Run directly, ``python -m gcnprune.book`` looks in ../shared/data as ``make book`` does (so a chapter rerun
+    with --only agrees with the other pages), and leaves the environment as it found it."""
+    from gcnprune.book.build import cli as runner
+
+    shared = tmp_path / "shared" / "data"
+    shared.mkdir(parents=True)
+    monkeypatch.setattr(runner, "SHARED_DATA", shared)
+    monkeypatch.delenv("GCNPRUNE_DATA", raising=False)
+    with runner.shared_data():
+        assert os.environ["GCNPRUNE_DATA"] == str(shared)
+    assert "GCNPRUNE_DATA" not in os.environ
+    monkeypatch.setenv("GCNPRUNE_DATA", str(tmp_path / "mine"))
+    with runner.shared_data():  # a folder the user set wins
+        assert os.environ["GCNPRUNE_DATA"] == str(tmp_path / "mine")

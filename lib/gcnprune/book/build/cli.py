@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from gcnprune.errors import UserError
 from gcnprune.experiments.profiles import DEFAULT_PROFILES, PROFILES
-from gcnprune.experiments.repo import DEFAULT_RESULTS
+from gcnprune.experiments.repo import DEFAULT_RESULTS, REPO_ROOT
 
 from .errors import BookError
 from .make import BOOK_DATASET, make_book
@@ -66,6 +68,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # where `make book` also looks for the datasets
+
+
+@contextlib.contextmanager
+def shared_data() -> Iterator[None]:
+    """``$GCNPRUNE_DATA`` set to the project's shared data folder (``../shared/data``) while the runner runs, where
+    it exists and the variable is unset: the runner then finds the data where ``make book`` does, so that a
+    chapter rerun with ``--only`` reads or trains the same runs and its banner agrees with the other pages."""
+    if "GCNPRUNE_DATA" in os.environ or not SHARED_DATA.is_dir():
+        yield
+        return
+    os.environ["GCNPRUNE_DATA"] = str(SHARED_DATA)
+    try:
+        yield
+    finally:
+        os.environ.pop("GCNPRUNE_DATA", None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m gcnprune.book``: build the book as the options say; a user error prints one ``error:``
     message and returns 1."""
@@ -73,7 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     try:
-        with scheduler_environment(args.scheduler, args.cluster):  # sets $GCNPRUNE_SCHEDULER for the notebooks
+        with (
+            shared_data(),
+            scheduler_environment(args.scheduler, args.cluster),
+        ):  # $GCNPRUNE_SCHEDULER for the notebooks
             make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,
                       not args.no_build, args.notebooks, args.book)  # fmt: skip
     except (BookError, UserError) as error:  # a failing notebook's message holds its traceback on purpose
