@@ -13,18 +13,26 @@ from gcnprune.experiments.profiles import PROFILES
 
 @pytest.mark.parametrize("chapter", list(CHAPTERS))
 def test_every_grid_covers_the_main_table(chapter):
-    main, *others = chapter_grids(chapter, "synthetic", "quick", [0])
+    main, *others = chapter_grids(chapter, "synthetic", "paper", [0], seeds=[0, 1, 2])
     assert tuple(main.rates) == ALL_RATES and "dense" in main.methods
     for grid in others:
         assert tuple(grid.rates) in (ALL_RATES, HIGH_RATES)
         assert set(HIGH_RATES) <= set(grid.rates)  # every ablation at every rate where the methods part ways
-    assert all(tuple(g.seeds) == (0,) for g in [main, *others])  # the quick profile has no extra seeds
+
+
+@pytest.mark.parametrize("chapter", list(CHAPTERS))
+def test_the_quick_profile_thins_the_rates_but_keeps_the_claims(chapter):
+    """The quick profile keeps five of the standard rates, the claims' 0.98 and 0.99 among them, in every grid."""
+    grids = chapter_grids(chapter, "synthetic", "quick", [0])
+    assert tuple(grids[0].rates) == PROFILES["quick"].rates
+    assert all({0.98, 0.99} <= set(g.rates) <= set(PROFILES["quick"].rates) for g in grids)
+    assert all(tuple(g.seeds) == (0,) for g in grids)  # the quick profile has no extra seeds
 
 
 @pytest.fixture
 def seeded_profile(monkeypatch):
     """A profile with extra seeds 1 and 2 (the paper profile's plan), named "seeded"."""
-    monkeypatch.setitem(PROFILES, "seeded", replace(PROFILES["quick"], name="seeded", extra_seeds=(1, 2)))
+    monkeypatch.setitem(PROFILES, "seeded", replace(PROFILES["quick"], name="seeded", extra_seeds=(1, 2), rates=None))
 
 
 @pytest.mark.parametrize("chapter", list(CHAPTERS))

@@ -91,17 +91,20 @@ def chapter_grids(
     seeds: Sequence[int] = (0,),
     rates: list[float] | None = None,
 ) -> list[Grid]:
-    """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates. The profile's
+    """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates, which the profile may
+    thin (:attr:`~gcnprune.experiments.profiles.Profile.rates`). The profile's
     extra seeds (the paper profile's 1 and 2) run too in the chapter's main comparison (its first grid),
     at the rates of :data:`HIGH_RATES`."""
     if chapter in TEACHING:
         return TEACHING[chapter](dataset, profile, folds, list(seeds), rates)
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; choose one of {', '.join([*CHAPTERS, *TEACHING])}")
-    extra = tuple(s for s in get_profile(profile).extra_seeds if s not in seeds)
+    budget = get_profile(profile)
+    extra = tuple(s for s in budget.extra_seeds if s not in seeds)
     grids = []
     for index, (methods, standard, configs) in enumerate(CHAPTERS[chapter]):
-        chosen = tuple(rates) if rates is not None else standard
+        kept = tuple(r for r in standard if budget.rates is None or r in budget.rates) or standard
+        chosen = tuple(rates) if rates is not None else kept
         grids.append(Grid(dataset, profile, methods, chosen, tuple(folds), tuple(seeds), configs))
         seeded = tuple(r for r in chosen if r in HIGH_RATES)
         if extra and seeded and index == 0:
