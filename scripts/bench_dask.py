@@ -25,7 +25,7 @@ from gcnprune.experiments.executors.base import Executor
 from gcnprune.experiments.executors.clusters import local_cluster
 from gcnprune.experiments.executors.dask import DaskExecutor
 from gcnprune.experiments.executors.local import LocalExecutor
-from gcnprune.experiments.grid import Grid, run_grid
+from gcnprune.experiments.grid import Grid, run_configs
 from gcnprune.experiments.options import floats, folds, values
 
 TIMING = ("train_seconds", "curve_seconds")
@@ -34,7 +34,7 @@ TIMING = ("train_seconds", "curve_seconds")
 def timed_grid(grid: Grid, executor: Executor, results: Path) -> float:
     """Seconds to train every run of ``grid`` into the empty cache ``results``."""
     start = time.perf_counter()
-    run_grid(grid, results, progress=False, executor=executor)
+    run_configs(grid.configs(), results, progress=False, executor=executor)
     return time.perf_counter() - start
 
 

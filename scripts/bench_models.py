@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gcnprune.book.chapters.grids import bench_grid
 from gcnprune.deploy.bench import bench_record, bench_runs, format_table
-from gcnprune.experiments import run_grid
+from gcnprune.experiments import run_configs
 from gcnprune.experiments.repo import REPO_ROOT
 
 
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     args = parser.parse_args()
     grid = bench_grid()
-    run_grid(grid, args.results, args.data)  # the runs themselves, where the cache lacks them
+    run_configs(grid.configs(args.data), args.results, args.data)  # the runs themselves, where the cache lacks them
     hashes = [c.run_hash() for c in grid.configs(args.data)]  # dense first: a row of its own
     table = bench_runs(hashes, args.results, args.data, args.repeats, args.warmup, progress=True, models=args.out,
                        onnx=True)  # fmt: skip
