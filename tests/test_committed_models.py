@@ -35,8 +35,8 @@ def test_the_benchmark_covers_its_grid_with_a_model_file_each(bench):
     assert set(zip(pruned["method"], pruned["rate"])) == {(m, r) for m in BENCH_METHODS for r in BENCH_RATES}
     grid = bench_grid()
     assert set(table["fold"]) == set(grid.folds) and set(table["seed"]) == set(grid.seeds)
-    assert set(table[table["method"] == "dense"]["format"]) == {"dense", "compact"}
-    assert set(pruned["format"]) == {"masked", "compact"}
+    assert set(table[table["method"] == "dense"]["format"]) == {"dense", "compact", "onnx"}
+    assert set(pruned["format"]) == {"masked", "compact", "onnx"}
     assert record["machine"]["threads"] == 1 and record["repeats"] >= 1
     for run in table["run"].unique():
         assert model_path(run).is_file()
@@ -104,7 +104,7 @@ def test_bench_facts_on_a_hand_made_table():
     facts = bench_facts(table, record)
     assert facts["pb_bytes"] == "50.4–65.6×" and facts["pb_b64"] == "1.50–1.84×" and facts["pb_b1"] == "1.20–1.32×"
     assert facts["pb_limit"] == "10.2–21.4×" and facts["pb_macs"] == "8.9–10.4×"
-    assert facts["pb_best"] == "topological (1.84×)"  # the 0.9 row is another rate
+    assert facts["pb_best"] == "TC (1.84×)"  # the 0.9 row is another rate
     assert facts["pb_masked_b64"] == "0.90–1.00×" and facts["pb_masked_b1"] == "0.70×"
     assert "load average 0.25" in facts["pb_machine"] and "200 calls" in facts["pb_machine"]
 
