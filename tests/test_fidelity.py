@@ -32,10 +32,10 @@ def test_soft_mask_fidelity_takes_the_worst_run_not_the_mean():
     assert (worst.method, worst.rate) == ("budget", 0.9) and worst.value == pytest.approx(0.02)
     lowest = extreme(table, "kept_overlap_min", largest=False)
     assert (lowest.method, lowest.value) == ("budget", pytest.approx(0.8))
-    assert format_extreme(lowest, "{:.1f} %", 100) == "80.0 % (budget, rate 0.9)"
+    assert format_extreme(lowest, "{:.1f} %", 100) == "80.0 % (exact budget alone, rate 0.9)"
     shown = soft_mask_table(table, {"budget": "budget term alone"})
     assert ("budget term alone", "0.9") in shown.index and shown.loc[
-        ("phase_field", "0.9"), "kept overlap, lowest (%)"
+        ("PFM", "0.9"), "kept overlap, lowest (%)"
     ] == "97.0"
 
 
@@ -68,4 +68,4 @@ def test_cut_drift_is_signed_and_checked_against_the_tolerance():
     assert drift_summary(table, "missing") == "not run in this build"
     shown = cut_drift_table(table, tolerance=0.005)
     assert list(shown["within 0.005"]) == ["yes", "no", "yes"]
-    assert shown.loc[("probabilistic", "0.99"), "cut − target (mean)"] == "-0.0100"
+    assert shown.loc[("PMP", "0.99"), "cut − target (mean)"] == "-0.0100"  # readable names

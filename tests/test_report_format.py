@@ -19,13 +19,13 @@ from gcnprune.book.report.format import (
 def test_mean_std_and_accuracy_text():
     assert mean_std(81.234, 2.25) == "81.2 ± 2.2"
     assert mean_std(81.234, 2.0, digits=2) == "81.23 ± 2.00"
-    assert accuracy_text((81.25, 0.04)) == "81.2 % ± 0.0"
+    assert accuracy_text((81.25, 0.04)) == "81.2 %"  # a spread that rounds to zero is not printed
     assert accuracy_text(None) == NOT_RUN == "not run in this build"
 
 
 def test_mean_std_column_reads_a_missing_std_as_zero():
     summary = pd.DataFrame({"mean": [80.0, 61.26], "std": [1.5, float("nan")]})
-    assert mean_std_column(summary) == ["80.0 ± 1.5", "61.3 ± 0.0"]
+    assert mean_std_column(summary) == ["80.0 ± 1.5", "61.3"]  # no "± 0.0" where there is no spread
 
 
 def test_difference_is_signed_in_points():

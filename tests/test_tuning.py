@@ -95,26 +95,27 @@ def test_tc_record_kappa_immaterial(rate):
 
 @pytest.mark.parametrize("rate", TUNING_RATES)
 def test_pmp_record_cut_on_target_and_candidates_within_noise(rate):
-    default, default_std, runs = _cell("probabilistic", rate, "threshold=prior")
+    default, default_std, runs = _cell("probabilistic", rate, "scope=layer")
     assert abs(runs["threshold_rate"].mean() - rate) <= 0.005
     if rate == 0.98:
-        eta10 = _cell("probabilistic", rate, "alignment_weight=10.0")[2]
+        eta10 = _cell("probabilistic", rate, "scope=layer, alignment_weight=10.0")[2]
         assert abs(eta10["threshold_rate"].mean() - rate) > abs(runs["threshold_rate"].mean() - rate)
     labels = [candidate_label(c) for c in CANDIDATES["probabilistic"]][1:-1]  # the network scope: tested below
     cells = {label: _cell("probabilistic", rate, label) for label in labels}
     outside = [label for label, (m, s, _) in cells.items() if abs(m - default) > s + default_std]
     # the record since the fold-2 lineage was retrained here: eta = 10 and 1000 lower at 0.98, eta = 10 higher at 0.99
     assert outside == (
-        ["alignment_weight=10.0", "alignment_weight=1000.0"] if rate == 0.98 else ["alignment_weight=10.0"]
+        ["scope=layer, alignment_weight=10.0", "scope=layer, alignment_weight=1000.0"] if rate == 0.98
+        else ["scope=layer, alignment_weight=10.0"]
     )
     best_or_worst = max if rate == 0.99 else min
-    assert best_or_worst(cells, key=lambda label: cells[label][0]) == "alignment_weight=10.0"
+    assert best_or_worst(cells, key=lambda label: cells[label][0]) == "scope=layer, alignment_weight=10.0"
     assert all(m < default for label, (m, _, _) in cells.items() if label in outside) == (rate == 0.98)
 
 
 def test_mrmp_record_sampling_lower_at_both_rates():
     for rate in TUNING_RATES:
-        assert _cell("multi_rate", rate, "sample=True")[0] < _cell("multi_rate", rate, "threshold=prior")[0]
+        assert _cell("multi_rate", rate, "scope=layer, sample=True")[0] < _cell("multi_rate", rate, "scope=layer")[0]
 
 
 def test_dense_table_reads_each_fold_and_marks_candidates_without_runs(tmp_path):
@@ -154,7 +155,7 @@ def test_fpha_dense_table_reads_the_development_runs_and_marks_the_others(tmp_pa
 @pytest.mark.parametrize("method", ["probabilistic", "multi_rate"])
 @pytest.mark.parametrize("rate", TUNING_RATES)
 def test_pmp_and_mrmp_record_the_network_scope_far_above_per_layer_with_its_cut_on_target(method, rate):
-    default, default_std, _ = _cell(method, rate, "threshold=prior")
+    default, default_std, _ = _cell(method, rate, "scope=layer")
     network, network_std, runs = _cell(method, rate, "scope=network")
     assert network - default > default_std + network_std
     assert abs(runs["threshold_rate"].mean() - rate) <= 0.005
