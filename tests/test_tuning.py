@@ -105,7 +105,8 @@ def test_pmp_record_cut_on_target_and_candidates_within_noise(rate):
     outside = [label for label, (m, s, _) in cells.items() if abs(m - default) > s + default_std]
     # the record since the fold-2 lineage was retrained here: eta = 10 and 1000 lower at 0.98, eta = 10 higher at 0.99
     assert outside == (
-        ["scope=layer, alignment_weight=10.0", "scope=layer, alignment_weight=1000.0"] if rate == 0.98
+        ["scope=layer, alignment_weight=10.0", "scope=layer, alignment_weight=1000.0"]
+        if rate == 0.98
         else ["scope=layer, alignment_weight=10.0"]
     )
     best_or_worst = max if rate == 0.99 else min
