@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gcnprune.data import data_fingerprint
+from gcnprune.data import data_fingerprint, dataset_info
 from gcnprune.errors import UserError
 from gcnprune.graphs import FeatureConfig
 from gcnprune.methods import METHODS, get_method
@@ -124,11 +124,13 @@ def make_config(
     evaluate: str = "test",
     data_root: str | os.PathLike[str] | None = None,
 ) -> RunConfig:
-    """A run configuration whose budgets come from the named profile, for the data at ``data_root``."""
+    """A run configuration whose budgets come from the named profile, for the data at ``data_root``; the
+    profile's ``mirror`` holds only where the dataset declares a mirror (elsewhere it would change nothing)."""
     p = get_profile(profile)
     options = p.dataset_options(dataset)
+    train = p.train if dataset_info(dataset, **options).mirror else replace(p.train, mirror=False)
     return RunConfig(
         dataset=dataset, fold=fold, method=method, rate=rate, seed=seed, method_config=dict(method_config or {}),
-        dataset_options=options, features=p.features, model=p.model, train=p.train, evaluate=evaluate,
+        dataset_options=options, features=p.features, model=p.model, train=train, evaluate=evaluate,
         data=data_fingerprint(dataset, data_root, **options),
     )  # fmt: skip

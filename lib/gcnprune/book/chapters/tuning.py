@@ -92,7 +92,7 @@ def tuning_configs(
     """The validation runs of ``method``'s candidates: for each rate and candidate, one per fold."""
     return {
         (rate, candidate_label(candidate)): [
-            make_config("sbu", profile, fold, method, rate, TUNING_SEED, candidate, "validation", data_root)
+            _unmirrored(make_config("sbu", profile, fold, method, rate, TUNING_SEED, candidate, "validation", data_root))
             for fold in TUNING_FOLDS
         ]
         for rate in TUNING_RATES
@@ -100,8 +100,15 @@ def tuning_configs(
     }
 
 
+def _unmirrored(config: RunConfig) -> RunConfig:
+    """``config`` without mirrored samples: the record was trained before the paper profile mirrored SBU."""
+    return replace(config, train=replace(config.train, mirror=False))
+
+
 def _candidate(config: RunConfig, name: str) -> RunConfig:
-    """``config`` with the changes of the dense candidate ``name`` applied."""
+    """``config`` with the changes of the dense candidate ``name`` applied (to the unmirrored profile the record
+    was trained on: a candidate that mirrors says so)."""
+    config = _unmirrored(config)
     return replace(config, **{k: replace(getattr(config, k), **v) for k, v in DENSE_CANDIDATES[name].items()})
 
 
