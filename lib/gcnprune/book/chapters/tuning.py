@@ -92,7 +92,9 @@ def tuning_configs(
     """The validation runs of ``method``'s candidates: for each rate and candidate, one per fold."""
     return {
         (rate, candidate_label(candidate)): [
-            _unmirrored(make_config("sbu", profile, fold, method, rate, TUNING_SEED, candidate, "validation", data_root))
+            _unmirrored(
+                make_config("sbu", profile, fold, method, rate, TUNING_SEED, candidate, "validation", data_root)
+            )
             for fold in TUNING_FOLDS
         ]
         for rate in TUNING_RATES
