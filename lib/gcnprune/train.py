@@ -18,6 +18,7 @@ from torch import nn
 from .graphs import FeatureConfig, node_signals
 from .metrics import accuracy, class_mean_accuracy, predictions
 from .model import GCN
+from .settings import added_setting
 
 TRAINING_VERSION = 2  # bump whenever training or data splitting computes something different (enters every run's hash)
 
@@ -34,6 +35,8 @@ class TrainConfig:
     fine-tunes after a one-shot prune. Augmentation rotates each sample about the vertical axis by up to
     ``rotation_deg``, scales it by a factor in 1 ± ``scale``, adds Gaussian noise of std ``noise`` and,
     with ``mirror``, mirrors half the samples where the dataset declares a label-preserving mirror.
+    ``lr_rule`` is ``cosine`` (the rate decays to zero along a half cosine over the steps) or ``loss_derivative``
+    (the papers' author's rule, :func:`loss_derivative_factor`, applied once an epoch).
     """
 
     epochs: int = 300
@@ -48,14 +51,31 @@ class TrainConfig:
     noise: float = 0.02
     mirror: bool = False
     validation_fraction: float = 0.2
+    lr_rule: str = added_setting("cosine")
 
     def __post_init__(self) -> None:
+        if self.lr_rule not in LR_RULES:
+            raise ValueError(f"TrainConfig.lr_rule must be one of {', '.join(LR_RULES)}, got {self.lr_rule!r}")
         if self.epochs < 1 or self.finetune_epochs < 0 or self.batch_size < 1:
             raise ValueError(f"need epochs >= 1, finetune_epochs >= 0, batch_size >= 1; got {self}")
         if self.lr <= 0 or self.finetune_lr <= 0:
             raise ValueError(f"learning rates must be positive; got lr={self.lr}, finetune_lr={self.finetune_lr}")
         if not 0.0 < self.validation_fraction < 1.0:
             raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
+
+
+LR_RULES = ("cosine", "loss_derivative")
+LR_STEP = 0.99  # the author's factor
+LR_BOUNDS = (1e-2, 1e1)  # the rule's rate stays within these multiples of the initial one (the text gives none)
+
+
+def loss_derivative_factor(losses: list[float]) -> float:
+    """The author's rule (arXiv 2511.21625, §4): the rate is multiplied by 0.99 when the temporal derivative of
+    the loss increases, ∂L_t > ∂L_{t-1} with ∂L_t = L_t − L_{t-1}, and divided by 0.99 otherwise; 1 until three
+    epochs' losses are known."""
+    if len(losses) < 3:
+        return 1.0
+    return LR_STEP if losses[-1] - losses[-2] > losses[-2] - losses[-3] else 1 / LR_STEP
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -159,7 +179,7 @@ class Trainer:
         parameters: list[nn.Parameter] | None = None,
         desc: str = "train",
     ) -> list[float]:
-        """Train for ``epochs`` with Adam and a cosine schedule; return the mean loss of each epoch.
+        """Train for ``epochs`` with Adam and the configured learning-rate rule; return the mean loss of each epoch.
 
         ``objective(model, signals, labels, progress)`` replaces the default cross-entropy loss (e.g. to add
         a regulariser); ``on_step(model, progress)`` runs before every step (e.g. to anneal a temperature).
@@ -170,7 +190,12 @@ class Trainer:
         n = len(self.train_y)
         per_epoch = math.ceil(n / self.config.batch_size)
         total = max(1, epochs * per_epoch)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
+        cosine = self.config.lr_rule == "cosine"
+        schedule = (
+            torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
+            if cosine
+            else None
+        )
         losses = []
         step = 0
         for _ in range(epochs) if self.progress is None else self.progress(range(epochs), desc):
@@ -188,10 +213,15 @@ class Trainer:
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
-                schedule.step()
+                if schedule is not None:
+                    schedule.step()
                 running += loss.item() * len(batch)
                 step += 1
             losses.append(running / n)
+            if not cosine:
+                for group in optimiser.param_groups:
+                    low, high = (lr * bound for bound in LR_BOUNDS)
+                    group["lr"] = min(high, max(low, group["lr"] * loss_derivative_factor(losses)))
         self.epochs_run += epochs
         model.eval()
         return losses

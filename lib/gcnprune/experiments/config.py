@@ -13,8 +13,8 @@ from gcnprune.data import data_fingerprint
 from gcnprune.errors import UserError
 from gcnprune.graphs import FeatureConfig
 from gcnprune.methods import METHODS, get_method
-from gcnprune.methods.base import OMITTED_AT
 from gcnprune.model import ModelConfig
+from gcnprune.settings import OMITTED_AT
 from gcnprune.train import TRAINING_VERSION, TrainConfig
 
 from .profiles import get_profile
@@ -66,6 +66,11 @@ class RunConfig:
         if not 0.0 <= self.rate < 1.0:
             raise UserError(f"pruning rate must be in [0, 1), got {self.rate}")
         get_method(self.method, self.method_config)  # fails early on an unknown method or bad hyperparameters
+        if self.model.architecture != "attention_graph" and self.method != "dense":
+            raise UserError(
+                f"the {self.model.architecture} network is a dense candidate only (the pruning methods and the compact "
+                f"export read the attention_graph network's layers); train it with method dense, not {self.method}"
+            )
 
     def resolved(self) -> dict[str, Any]:
         """The configuration with every default filled in, method hyperparameters included, and what

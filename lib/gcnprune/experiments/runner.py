@@ -19,6 +19,7 @@ from gcnprune.graphs import FeatureConfig, normalised_adjacency, trajectories
 from gcnprune.methods import PruningMethod, get_method
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
+from gcnprune.networks import build_network
 from gcnprune.train import Trainer, seed_everything, validation_split
 
 from .cache import CONFIG, WEIGHTS, load_run, read_weights, run_folder, store_run, store_weights
@@ -67,8 +68,8 @@ def build(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN
     chunked = _trajectories(dataset, config.features)
     labels = torch.from_numpy(dataset.labels)
     generator = seed_everything(config.seed)
-    model = GCN(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
-                normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
+    model = build_network(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
+                          normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
     trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
                       config.features, config.train, generator, epoch_bar if progress else None,
                       torch.tensor(dataset.mirror) if dataset.mirror else None, dataset.joint_roots())  # fmt: skip
