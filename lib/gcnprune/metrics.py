@@ -44,8 +44,9 @@ def sparsity(model: GCN) -> dict[str, float]:
         p.numel() for name, p in model.named_parameters() if "parametrizations" not in name or name.endswith("original")
     )
     pruned = mask.num_dense() - mask.num_nonzero()
-    if model.config.architecture != "attention_graph" and pruned:
-        raise ValueError(f"dangling weights are defined on the attention_graph network, not {model.config.architecture}")
+    architecture = model.config.architecture
+    if architecture != "attention_graph" and pruned:
+        raise ValueError(f"dangling weights are defined on the attention_graph network, not on {architecture}")
     return {
         "prunable_dense": mask.num_dense(),
         "prunable_nonzero": mask.num_nonzero(),

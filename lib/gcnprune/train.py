@@ -36,7 +36,9 @@ class TrainConfig:
     ``rotation_deg``, scales it by a factor in 1 ± ``scale``, adds Gaussian noise of std ``noise`` and,
     with ``mirror``, mirrors half the samples where the dataset declares a label-preserving mirror.
     ``lr_rule`` is ``cosine`` (the rate decays to zero along a half cosine over the steps) or ``loss_derivative``
-    (the papers' author's rule, :func:`loss_derivative_factor`, applied once an epoch).
+    (the papers' author's rule, :func:`loss_derivative_factor`, applied once an epoch). ``device`` is where the
+    run trains: ``cpu`` or ``cuda``, whose kernels sum in other orders, so that its numbers differ from the CPU's
+    and a CUDA run never shares its hash (and folder) with a CPU run.
     """
 
     epochs: int = 300
@@ -52,8 +54,11 @@ class TrainConfig:
     mirror: bool = False
     validation_fraction: float = 0.2
     lr_rule: str = added_setting("cosine")
+    device: str = added_setting("cpu")
 
     def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ValueError(f"TrainConfig.device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         if self.lr_rule not in LR_RULES:
             raise ValueError(f"TrainConfig.lr_rule must be one of {', '.join(LR_RULES)}, got {self.lr_rule!r}")
         if self.epochs < 1 or self.finetune_epochs < 0 or self.batch_size < 1:
@@ -65,6 +70,7 @@ class TrainConfig:
 
 
 LR_RULES = ("cosine", "loss_derivative")
+DEVICES = ("cpu", "cuda")
 LR_STEP = 0.99  # the author's factor
 LR_BOUNDS = (1e-2, 1e1)  # the rule's rate stays within these multiples of the initial one (the text gives none)
 
@@ -78,10 +84,11 @@ def loss_derivative_factor(losses: list[float]) -> float:
     return LR_STEP if losses[-1] - losses[-2] > losses[-2] - losses[-3] else 1 / LR_STEP
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed torch's global generator (initialisation, dropout) and return a generator for batching."""
+def seed_everything(seed: int, device: str = "cpu") -> torch.Generator:
+    """Seed torch's global generators (initialisation, dropout) and return a generator on ``device`` for batching
+    and augmentation."""
     torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 def validation_split(
@@ -124,7 +131,7 @@ def augment(
     b = chunked.shape[0]
     if config.mirror and mirror is not None:
         flip = torch.rand(b, generator=generator) < 0.5
-        reflected = chunked[:, :, mirror] * torch.tensor([-1.0, 1.0, 1.0])
+        reflected = chunked[:, :, mirror] * torch.tensor([-1.0, 1.0, 1.0], device=chunked.device)
         chunked = torch.where(flip.view(b, 1, 1, 1), reflected, chunked)
     angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(config.rotation_deg)
     cos, sin, zero, one = torch.cos(angle), torch.sin(angle), torch.zeros(b), torch.ones(b)

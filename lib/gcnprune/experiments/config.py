@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import torch
+
 from gcnprune.data import data_fingerprint
 from gcnprune.errors import UserError
 from gcnprune.graphs import FeatureConfig
@@ -118,6 +120,19 @@ class RunConfig:
         return self.with_method(method.parent_method, 0.0, self.method_config if method.parent_shares_config else None)
 
 
+DEVICE_CHOICES = ("cpu", "cuda", "auto")
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` where torch finds a CUDA device, else ``cpu``; ``cpu`` and ``cuda`` as they are (a CUDA
+    run can be read from the cache anywhere; training it needs CUDA). Anything else is a UserError."""
+    if device not in DEVICE_CHOICES:
+        raise UserError(f"unknown device {device!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 def make_config(
     dataset: str,
     profile: str,
@@ -128,12 +143,15 @@ def make_config(
     method_config: dict[str, Any] | None = None,
     evaluate: str = "test",
     data_root: str | os.PathLike[str] | None = None,
+    device: str = "cpu",
 ) -> RunConfig:
-    """A run configuration whose budgets come from the named profile, for the data at ``data_root``."""
+    """A run configuration whose budgets come from the named profile, for the data at ``data_root``, trained on
+    ``device`` (``cpu``, ``cuda``, or ``auto``: :func:`resolve_device`)."""
     p = get_profile(profile)
     options = p.dataset_options(dataset)
+    train = replace(p.train, device=resolve_device(device))
     return RunConfig(
         dataset=dataset, fold=fold, method=method, rate=rate, seed=seed, method_config=dict(method_config or {}),
-        dataset_options=options, features=p.features, model=p.model, train=p.train, evaluate=evaluate,
+        dataset_options=options, features=p.features, model=p.model, train=train, evaluate=evaluate,
         data=data_fingerprint(dataset, data_root, **options),
     )  # fmt: skip

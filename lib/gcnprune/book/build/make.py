@@ -15,6 +15,7 @@ from typing import Any
 
 from gcnprune.data import DATASETS, data_folder
 from gcnprune.experiments.cache import check_results
+from gcnprune.experiments.config import resolve_device
 from gcnprune.experiments.options import data_option
 from gcnprune.experiments.pids import pid_lock
 from gcnprune.experiments.profiles import default_profile, get_profile
@@ -86,6 +87,7 @@ def _prepare(
     build: bool,
     notebooks_dir: str | os.PathLike[str],
     book_dir: str | os.PathLike[str],
+    device: str = "cpu",
 ) -> _Book:
     """Check the options, resolve the paths, find whether the data is at hand and plan the notebooks, so
     that a bad option, data folder, parameter or notebook fails before anything runs."""
@@ -97,7 +99,8 @@ def _prepare(
     data_root = None if data_root in (None, "") else str(Path(data_root).resolve())
     data_option(dataset, data_root)
     cache_only = missing_runs_policy(dataset, data_root) == "require"  # a DATA folder that does not exist fails here
-    common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs)}
+    common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs),
+              "device": resolve_device(device)}  # fmt: skip
     notebooks, order, injected = plan(notebooks_dir, book_dir, only, params, common, build)
     return _Book(dataset, data_root, profile, jobs, results, cache_only, build, only, book_dir, notebooks, order,
                  injected)  # fmt: skip
@@ -235,6 +238,7 @@ def make_book(
     notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
     book_dir: str | os.PathLike[str] = BOOK_DIR,
     log: Callable[[str], None] = print,
+    device: str = "cpu",
 ) -> BookResult:
     """Execute the book's notebooks (all, or ``only`` these) and build the book; see :mod:`gcnprune.book`.
 
@@ -242,14 +246,16 @@ def make_book(
     dataset's data is not at hand, the chapters read their runs from the cache only and a missing run
     fails the build naming it (:func:`~gcnprune.book.chapters.runs.missing_runs_policy`).
     ``params`` maps parameter names to values for every executed notebook, or is a list of ``--param``
-    strings (``NAME=VALUE``, ``NOTEBOOK:NAME=VALUE``). Raises :class:`ParameterError` before running
-    anything if a name is not assigned in a notebook's parameters cell, :class:`NotebookFailed` if a
-    notebook raises, :class:`BuildFailed` if the strict build fails; :class:`~gcnprune.errors.UserError` if
-    another runner is building the same book folder (see :func:`~gcnprune.experiments.pids.pid_lock`).
+    strings (``NAME=VALUE``, ``NOTEBOOK:NAME=VALUE``). Runs missing from the cache train on ``device`` (``cpu``,
+    ``cuda`` or ``auto``; a CUDA run has its own hash, so a CUDA build reads no CPU run). Raises
+    :class:`ParameterError` before running anything if a name is not assigned in a notebook's parameters cell,
+    :class:`NotebookFailed` if a notebook raises, :class:`BuildFailed` if the strict build fails;
+    :class:`~gcnprune.errors.UserError` if another runner is building the same book folder (see
+    :func:`~gcnprune.experiments.pids.pid_lock`).
     """  # fmt: skip
 
     started = time.perf_counter()
-    book = _prepare(dataset, data_root, profile, jobs, only, params, results, build, notebooks_dir, book_dir)
+    book = _prepare(dataset, data_root, profile, jobs, only, params, results, build, notebooks_dir, book_dir, device)
     with pid_lock(book.book_dir / "_build" / LOCK_FILE, f"the book folder {book.book_dir}"):
         final_notebooks = book.book_dir / "notebooks"
         staging, source, out = _stage(book.book_dir)

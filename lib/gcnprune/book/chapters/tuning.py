@@ -105,13 +105,18 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
     f"{AUTHOR}, our input (24 chunks, relative)": _with(AUTHOR_RECIPE, features={"chunks": 24, "relative": True}),
     f"{AUTHOR}, augmented (rotation, scale, noise, mirror)": _with(AUTHOR_RECIPE, train={"augment": True,
                                                                                            "mirror": True}),
+    f"{AUTHOR}, 16 filters, our training": _with(
+        AUTHOR_RECIPE, train={"epochs": 900, "batch_size": 64, "lr_rule": "cosine", "augment": True, "mirror": True},
+        model={"dropout": 0.5, "filters": 16}),
     f"{AUTHOR}, our training (900 epochs, batch 64, cosine, augmented, dropout 0.5)": _with(
         AUTHOR_RECIPE, train={"epochs": 900, "batch_size": 64, "lr_rule": "cosine", "augment": True, "mirror": True},
         model={"dropout": 0.5}),
 }  # fmt: skip
 DENSE_FOLDS = (0, 1, 2, 3, 4)
 FPHA_DENSE_CANDIDATES = ("900 epochs, relative, 24 chunks (adopted)", "adopted, 2700 epochs",
-                         "author's input (4 chunks, positions only)", "author's input, 2700 epochs")  # fmt: skip
+                         "author's input (4 chunks, positions only)", "author's input, 2700 epochs",
+                         # his network as written for FPHA (16 filters a block), and with our training
+                         f"{AUTHOR}, 16 filters", f"{AUTHOR}, 16 filters, our training")  # fmt: skip
 
 
 def candidate_label(candidate: dict[str, Any]) -> str:
