@@ -144,7 +144,20 @@ def _build_info(book: _Book) -> dict[str, Any]:
     shown_data = None if book.data_root is None else shown_path(book.data_root)
     return {"dataset": book.dataset, "data_root": shown_data, "profile": book.profile, "jobs": int(book.jobs),
             "results": shown_path(book.results), "cache_only": book.cache_only,
-            "banner": banner(book.dataset, book.profile, shown_data, book.cache_only)}  # fmt: skip
+            "setting": (setting := banner(book.dataset, book.profile, shown_data, book.cache_only)),
+            "banner": setting}  # fmt: skip
+
+
+def _kept_pages_note(setting: str, kept: Mapping[str, Mapping[str, Any]]) -> str:
+    """With ``--only``, what the banner adds where pages kept from earlier builds (their provenance ``kept``) were
+    executed under another setting than this build's (the banner's first part, as each record holds it): those
+    settings, so that no page reads as this build's when it is not; nothing where they all agree."""
+    earlier = list(dict.fromkeys(r["setting"] for r in kept.values() if r.get("setting", setting) != setting))
+    if not earlier:
+        return ""
+    return " Only some pages were executed in this build; others keep an earlier execution, which said: " + " / ".join(
+        earlier
+    )
 
 
 def _write_provenance(
@@ -211,7 +224,8 @@ def _execute_notebooks(
             if nb.reads_provenance:
                 _write_provenance(provenance_path, build_info, book.notebooks, records)
                 parameters[PROVENANCE_PARAMETER] = str(provenance_path)
-            records[nb.name] = _execute_notebook(nb, parameters, out, kernel_name, env, say)
+            records[nb.name] = {**_execute_notebook(nb, parameters, out, kernel_name, env, say),
+                                "setting": build_info["setting"]}  # fmt: skip
     _write_provenance(provenance_path, build_info, book.notebooks, records)
 
 
@@ -262,6 +276,7 @@ def make_book(
         records = _keep_previous(book, final_notebooks, out) if book.only else {}  # the other notebooks' records
         env = environment()
         build_info = _build_info(book)
+        build_info["banner"] += _kept_pages_note(build_info["setting"], records)
         messages: list[str] = []
 
         def say(text: str) -> None:
