@@ -67,3 +67,22 @@ def test_dataset_sentences():
     assert datasets.counts_unavailable("sbu", info).startswith("Counting sequences needs the SBU files")
     assert datasets.counts_unavailable("sbu", info).endswith(f"its classes are {', '.join(info.class_names)}.")
     assert datasets.not_drawn("fpha").startswith("The FPHA sequences are not on this machine")
+
+
+def test_the_papers_split_sentence_gives_the_authors_metric_beside_his_figure():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gcnprune.book.report.results import dense_on_papers_split
+
+    info = SimpleNamespace(name="sbu", papers_split=4)
+    runs = pd.DataFrame({"method": ["dense", "dense", "dense", "magnitude"], "fold": [4, 4, 0, 4],
+                         "accuracy": [0.9, 0.8, 0.5, 0.1], "class_mean_accuracy": [0.88, 0.78, 0.5, 0.1]})  # fmt: skip
+    text = dense_on_papers_split(SimpleNamespace(runs=runs, info=info))
+    assert text.startswith("The dense network reaches 85.0 % on this split (mean of 2 seeds), and 83.0 %")
+    assert text.endswith("the author reports 98.4 % for his network.")
+    older = dense_on_papers_split(SimpleNamespace(runs=runs.drop(columns="class_mean_accuracy"), info=info))
+    assert "its runs predate the author's metric" in older and "83.0" not in older
+    synthetic = SimpleNamespace(runs=runs, info=SimpleNamespace(name="synthetic", papers_split=4))
+    assert "author reports" not in dense_on_papers_split(synthetic)

@@ -108,6 +108,11 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
     f"{AUTHOR}, 16 filters, our training": _with(
         AUTHOR_RECIPE, train={"epochs": 900, "batch_size": 64, "lr_rule": "cosine", "augment": True, "mirror": True},
         model={"dropout": 0.5, "filters": 16}),
+    # the two changes that paid most, together
+    f"{AUTHOR}, augmented, 4 heads a block": _with(AUTHOR_RECIPE, train={"augment": True, "mirror": True},
+                                                   model={"block_heads": 4}),
+    f"{AUTHOR}, augmented, 4 heads a block, 16 filters": _with(AUTHOR_RECIPE, train={"augment": True, "mirror": True},
+                                                               model={"block_heads": 4, "filters": 16}),
     f"{AUTHOR}, our training (900 epochs, batch 64, cosine, augmented, dropout 0.5)": _with(
         AUTHOR_RECIPE, train={"epochs": 900, "batch_size": 64, "lr_rule": "cosine", "augment": True, "mirror": True},
         model={"dropout": 0.5}),
