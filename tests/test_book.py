@@ -519,3 +519,15 @@ def test_a_chapter_rerun_under_another_setting_says_so_in_the_banner(built, tmp_
     assert quick.startswith("This build uses the synthetic dataset and the quick profile")
     assert f"others keep an earlier execution, which said: {BANNER}" in quick
     assert "earlier execution" not in rerun("smoke")  # the kept pages' own setting: nothing to add
+
+
+@needs_chromium
+def test_browser_check_moves_the_rate_explorer_and_reports_one_that_does_not_follow(tmp_path):
+    from gcnprune.book.report.rate_explorer import explorer_html, read_explorer
+
+    fragment = explorer_html(read_explorer())
+    stuck = fragment.replace('slider.addEventListener("input"', 'slider.addEventListener("never"')  # never redrawn
+    html = _site(tmp_path / "html", {"works.html": fragment, "stuck.html": stuck})
+    problems = check_book(html, tmp_path / "shots")
+    assert _kinds(problems) == [("stuck.html", "rate explorer")], problems
+    assert "moved to rate" in problems[0].detail
