@@ -34,7 +34,8 @@ class TrainConfig:
     ``epochs`` trains from scratch (the dense model, or jointly with a learned mask); ``finetune_epochs``
     fine-tunes after a one-shot prune. Augmentation rotates each sample about the vertical axis by up to
     ``rotation_deg``, scales it by a factor in 1 ± ``scale``, adds Gaussian noise of std ``noise`` and,
-    with ``mirror``, mirrors half the samples where the dataset declares a label-preserving mirror.
+    with ``mirror``, mirrors half the samples where the dataset declares a label-preserving mirror, and with
+    ``swap_people``, exchanges the two people of half the samples where it declares a swap (SBU).
     ``lr_rule`` is ``cosine`` (the rate decays to zero along a half cosine over the steps) or ``loss_derivative``
     (the papers' author's rule, :func:`loss_derivative_factor`, applied once an epoch). ``device`` is where the
     run trains: ``cpu`` or ``cuda``, whose kernels sum in other orders, so that its numbers differ from the CPU's
@@ -55,6 +56,7 @@ class TrainConfig:
     validation_fraction: float = 0.2
     lr_rule: str = added_setting("cosine")
     device: str = added_setting("cpu")
+    swap_people: bool = added_setting(False)
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -121,7 +123,11 @@ def validation_split(
 
 
 def augment(
-    chunked: torch.Tensor, config: TrainConfig, generator: torch.Generator, mirror: torch.Tensor | None = None
+    chunked: torch.Tensor,
+    config: TrainConfig,
+    generator: torch.Generator,
+    mirror: torch.Tensor | None = None,
+    swap: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Random rotation about the vertical (y) axis, scaling and jitter of (batch, chunks, joints, 3).
 
@@ -133,6 +139,9 @@ def augment(
         flip = torch.rand(b, generator=generator) < 0.5
         reflected = chunked[:, :, mirror] * torch.tensor([-1.0, 1.0, 1.0], device=chunked.device)
         chunked = torch.where(flip.view(b, 1, 1, 1), reflected, chunked)
+    if config.swap_people and swap is not None:  # drawn only when on, so runs without it keep their numbers
+        exchange = torch.rand(b, generator=generator) < 0.5
+        chunked = torch.where(exchange.view(b, 1, 1, 1), chunked[:, :, swap], chunked)
     angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(config.rotation_deg)
     cos, sin, zero, one = torch.cos(angle), torch.sin(angle), torch.zeros(b), torch.ones(b)
     rot = torch.stack([cos, zero, sin, zero, one, zero, -sin, zero, cos], dim=1).view(b, 1, 3, 3)
@@ -160,6 +169,7 @@ class Trainer:
     progress: ProgressBar | None = None  # shows the epochs as they pass (the experiments layer passes tqdm)
     mirror: torch.Tensor | None = None
     roots: tuple[int, ...] | None = None
+    swap: torch.Tensor | None = None
     epochs_run: int = field(default=0, init=False)
 
     def signals(self, chunked: torch.Tensor) -> torch.Tensor:
@@ -212,7 +222,7 @@ class Trainer:
                 batch = order[start : start + self.config.batch_size]
                 x = self.train_x[batch]
                 if self.config.augment:
-                    x = augment(x, self.config, self.generator, self.mirror)
+                    x = augment(x, self.config, self.generator, self.mirror, self.swap)
                 progress = step / total
                 if on_step is not None:
                     on_step(model, progress)

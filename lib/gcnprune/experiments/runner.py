@@ -76,7 +76,8 @@ def build(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN
     trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
                       config.features, config.train, generator, epoch_bar if progress else None,
                       torch.tensor(dataset.mirror, device=device) if dataset.mirror else None,
-                      dataset.joint_roots())  # fmt: skip
+                      dataset.joint_roots(),
+                      torch.tensor(dataset.swap, device=device) if dataset.swap else None)  # fmt: skip
     return model, trainer
 
 

@@ -93,6 +93,8 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
         "model": {"dropout": 0.0}},
     "adopted, 2700 epochs": {"train": {"epochs": 2700}},
     "adopted, mirrored, 2700 epochs": {"train": {"epochs": 2700, "mirror": True}},
+    # the augmentations beside mirroring: the two people exchanged (SBU's interactions keep their class)
+    "adopted, mirrored, people swapped": {"train": {"mirror": True, "swap_people": True}},
     # the author's network (three blocks of one attention head and an 8-filter convolution, attention_blocks.py)
     # with his training as written, then one change at a time where it falls short
     AUTHOR: AUTHOR_RECIPE,
