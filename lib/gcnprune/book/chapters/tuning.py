@@ -119,11 +119,14 @@ DENSE_CANDIDATES: dict[str, dict[str, dict[str, Any]]] = {  # changes to the pap
         AUTHOR_RECIPE, train={"epochs": 900, "batch_size": 64, "lr_rule": "cosine", "augment": True, "mirror": True},
         model={"dropout": 0.5}),
 }  # fmt: skip
+# candidates for FPHA alone: each hand seen in its own frame (gcnprune.graphs.hand_frame), from the palm
+FPHA_ONLY: dict[str, dict[str, dict[str, Any]]] = {"adopted, hand frame": {"features": {"hand_frame": True}}}
 DENSE_FOLDS = (0, 1, 2, 3, 4)
 FPHA_DENSE_CANDIDATES = ("900 epochs, relative, 24 chunks (adopted)", "adopted, 2700 epochs",
                          "author's input (4 chunks, positions only)", "author's input, 2700 epochs",
                          # his network as written for FPHA (16 filters a block), and with our training
-                         f"{AUTHOR}, 16 filters", f"{AUTHOR}, 16 filters, our training")  # fmt: skip
+                         f"{AUTHOR}, 16 filters", f"{AUTHOR}, 16 filters, our training",
+                         *FPHA_ONLY)  # fmt: skip
 
 
 def candidate_label(candidate: dict[str, Any]) -> str:
@@ -146,8 +149,9 @@ def tuning_configs(
 
 
 def _candidate(config: RunConfig, name: str) -> RunConfig:
-    """``config`` with the changes of the dense candidate ``name`` applied."""
-    return replace(config, **{k: replace(getattr(config, k), **v) for k, v in DENSE_CANDIDATES[name].items()})
+    """``config`` with the changes of the dense candidate ``name`` (SBU's record, or :data:`FPHA_ONLY`) applied."""
+    changes = DENSE_CANDIDATES[name] if name in DENSE_CANDIDATES else FPHA_ONLY[name]
+    return replace(config, **{k: replace(getattr(config, k), **v) for k, v in changes.items()})
 
 
 def dense_config(
