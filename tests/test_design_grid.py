@@ -11,8 +11,8 @@ import pytest
 from gcnprune.book.chapters.design import (
     DESIGN_POINTS,
     DesignPoint,
+    design_folds,
     design_grid,
-    design_profile,
     design_summary,
     grid_runs,
 )
@@ -50,11 +50,11 @@ def test_numbers_scale_the_profiles_value_and_booleans_set_it():
         DesignPoint("bad", model={"width": 0.5}).apply(base)
 
 
-def test_the_design_grid_runs_the_quick_profile_in_a_paper_book_and_the_books_profile_otherwise():
-    assert design_profile("paper") == "quick" and design_profile("smoke") == "smoke"
-    grids = chapter_grids("designing-a-lightweight-gcn", "synthetic", "paper", [0, 1], [0])
-    assert {g.profile for g in grids} == {"quick"}
-    assert all(c.train == get_profile("quick").train for g in grids for c in g.configs())
+def test_the_design_grid_runs_the_papers_split_in_a_paper_book_and_the_books_folds_otherwise():
+    assert design_folds("paper", [0, 1, 2]) == [4] and design_folds("smoke", [0, 1]) == [0, 1]
+    grids = chapter_grids("designing-a-lightweight-gcn", "sbu", "paper", [0, 1, 2, 3, 4], [0])
+    assert {g.profile for g in grids} == {"paper"} and {g.folds for g in grids} == {(4,)}
+    assert all(c.train.epochs == get_profile("paper").train.epochs for g in grids for c in g.configs())
     assert tuple(grids[1].methods) == ("dense", "magnitude") and tuple(grids[1].rates) == TUTORIAL_RATES
 
 

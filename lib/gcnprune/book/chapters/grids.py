@@ -12,7 +12,7 @@ from typing import Any
 from gcnprune.experiments.grid import Grid
 from gcnprune.experiments.profiles import get_profile
 
-from .design import design_grid, design_profile
+from .design import design_folds, design_grid
 
 TRAINING_RATES = (0.5, 0.7, 0.9, 0.95, 0.98, 0.99)
 EXTRA_RATES = (0.8, 0.97, 0.995)
@@ -69,11 +69,11 @@ def _write_your_own(
 def _lightweight(
     dataset: str, profile: str, folds: list[int], seeds: list[int], rates: list[float] | None
 ) -> list[Grid]:
-    """The dense network at every design point, and global MP of the profile's design, under the design profile."""
+    """The dense network at every design point, and global MP of the profile's design, on the design folds."""
     chosen = tuple(rates) if rates is not None else TUTORIAL_RATES
     return [
         design_grid(dataset, profile, folds, seeds),
-        Grid(dataset, design_profile(profile), ("dense", "magnitude"), chosen, tuple(folds), tuple(seeds)),
+        Grid(dataset, profile, ("dense", "magnitude"), chosen, tuple(design_folds(profile, folds)), tuple(seeds)),
     ]
 
 

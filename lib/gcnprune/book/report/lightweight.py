@@ -59,19 +59,18 @@ def pattern_facts(patterns: pd.DataFrame, rate: float) -> dict[str, str]:
     return facts
 
 
-def design_facts(summary: pd.DataFrame, pruned: pd.DataFrame, design_profile: str, points: int, folds: int,
+def design_facts(summary: pd.DataFrame, pruned: pd.DataFrame, profile: str, points: int, folds: tuple[int, ...],
                  mp_rates: tuple[float, ...]) -> dict[str, str]:  # fmt: skip
-    """The design grid's facts: its size, and its smallest design against MP at the highest rate
-    (``summary``: :func:`gcnprune.book.chapters.design.design_summary`; ``pruned``: MP's runs)."""
+    """The design grid's facts: where it ran (its 0-based ``folds``), its size, and its smallest design against MP
+    at the highest rate (``summary``: :func:`gcnprune.book.chapters.design.design_summary`; ``pruned``: MP's runs)."""
     small = summary.loc[summary["parameters"].idxmin()]
     top = pruned[pruned["rate"] == max(mp_rates)]
     delta = round(float(small["Δ accuracy (points)"]), 1)
     side = f"{abs(delta):.1f} points {'above' if delta > 0 else 'below'}" if delta else "level with"
     return {
-        "lw_folds": str(folds),
-        "lw_profile": design_profile,
-        "lw_quick_epochs": str(get_profile("quick").train.epochs),
-        "lw_paper_epochs": str(get_profile("paper").train.epochs),
+        "lw_where": f"fold {folds[0] + 1} alone" if len(folds) == 1 else f"{len(folds)} splits",
+        "lw_profile": profile,
+        "lw_epochs": str(get_profile(profile).train.epochs),
         "lw_points": str(points),
         "lw_small": str(small.name),
         "lw_mp_rates": ", ".join(f"{r:g}" for r in mp_rates),
