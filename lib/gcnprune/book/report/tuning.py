@@ -9,12 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gcnprune.data import dataset_info
 from gcnprune.experiments.grid import cached_runs
 from gcnprune.experiments.repo import DEFAULT_RESULTS
+from gcnprune.graphs import normalised_adjacency
+from gcnprune.networks import build_network
 
 from ..chapters.tuning import (
     AUTHOR,
     DENSE_CANDIDATES,
+    DENSE_CHOICE,
     DENSE_FOLDS,
     FPHA_DENSE_CANDIDATES,
     dense_config,
@@ -22,7 +26,7 @@ from ..chapters.tuning import (
     tuning_configs,
 )
 from .format import mean_std
-from .paired import paired_gain
+from .paired import PairedGain, paired_gain
 
 FIDELITY = {"soft_rate": "soft rate", "kept_overlap": "kept overlap", "threshold_rate": "prior cut's rate"}
 
@@ -90,8 +94,7 @@ def author_ingredients(results: str | os.PathLike[str] = DEFAULT_RESULTS, profil
         if not name.startswith(f"{AUTHOR}, "):
             continue
         own = _dense_accuracy(name, results, profile)
-        both = own.index.intersection(base.index)
-        gain = paired_gain((own[both] - base[both]).sort_index())
+        gain = _paired(own, base)
         rows.append({"change to the recipe": name.removeprefix(f"{AUTHOR}, "),
                      "validation accuracy (%)": mean_std(own.mean(), own.std(ddof=0)) if len(own) else "not run",
                      "gain over the recipe (points)": gain.text() if gain.pairs else "",
@@ -101,7 +104,9 @@ def author_ingredients(results: str | os.PathLike[str] = DEFAULT_RESULTS, profil
 
 def dense_record_facts(results: str | os.PathLike[str] = DEFAULT_RESULTS, profile: str = "paper") -> dict[str, str]:
     """The dense record's facts for the magnitude chapter's prose: the author's recipe as written, his network's
-    best variant, and the best candidate of all (validation accuracy over the five folds, candidates run on all)."""
+    best variant, the best candidate of all (validation accuracy over the five folds, candidates run on all), with
+    the parameters of the last two networks, and the choice (:data:`~gcnprune.book.chapters.tuning.DENSE_CHOICE`)
+    with the best candidate's paired gain over it."""
     scores = {name: _dense_accuracy(name, results, profile) for name in DENSE_CANDIDATES}
     complete = {name: s for name, s in scores.items() if len(s) == len(DENSE_FOLDS)}
     best = max(complete, key=lambda n: complete[n].mean())
@@ -112,6 +117,12 @@ def dense_record_facts(results: str | os.PathLike[str] = DEFAULT_RESULTS, profil
         s = scores[name]
         return mean_std(s.mean(), s.std(ddof=0)) + " %" if len(s) else "not run"
 
+    def parameters(name: str) -> str:
+        config, info = dense_config(name, 0, profile), dataset_info("sbu")
+        network = build_network(info.num_joints, config.features.signal_size(), info.num_classes,
+                                normalised_adjacency(info.adjacency()), config.model)  # fmt: skip
+        return f"{sum(p.numel() for p in network.parameters()):,}"
+
     return {
         "dr_author": text(AUTHOR),
         "dr_author_best": author_best.removeprefix(f"{AUTHOR}, "),
@@ -119,4 +130,15 @@ def dense_record_facts(results: str | os.PathLike[str] = DEFAULT_RESULTS, profil
         "dr_best": best,
         "dr_best_acc": text(best),
         "dr_gap": f"{complete[best].mean() - scores[author_best].mean():.1f}" if len(scores[author_best]) else "",
+        "dr_author_params": parameters(author_best),
+        "dr_best_params": parameters(best),
+        "dr_choice": DENSE_CHOICE,
+        "dr_choice_acc": text(DENSE_CHOICE),
+        "dr_choice_gap": _paired(scores[best], scores[DENSE_CHOICE]).text(),
     }
+
+
+def _paired(own: pd.Series, base: pd.Series) -> PairedGain:
+    """``own``'s gain over ``base`` fold by fold (points), with its 95 % t interval."""
+    both = own.index.intersection(base.index)
+    return paired_gain((own[both] - base[both]).sort_index())
