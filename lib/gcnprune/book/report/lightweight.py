@@ -68,7 +68,7 @@ def design_facts(summary: pd.DataFrame, pruned: pd.DataFrame, profile: str, poin
     delta = round(float(small["Δ accuracy (points)"]), 1)
     side = f"{abs(delta):.1f} points {'above' if delta > 0 else 'below'}" if delta else "level with"
     return {
-        "lw_where": f"fold {folds[0] + 1} alone" if len(folds) == 1 else f"{len(folds)} splits",
+        "lw_design_where": f"fold {folds[0] + 1} alone" if len(folds) == 1 else f"{len(folds)} splits",
         "lw_profile": profile,
         "lw_epochs": str(get_profile(profile).train.epochs),
         "lw_points": str(points),
