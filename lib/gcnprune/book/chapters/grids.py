@@ -138,8 +138,20 @@ def development_grid(profile: str, device: str = "cpu") -> Grid:
 # for bit only on a machine of the kind that trained it, and the seed-0 runs came from an earlier machine.
 BENCH_METHODS = ("magnitude", "probabilistic", "topological")
 BENCH_RATES = (0.9, 0.98, 0.99)
+# Head-aware MP (whole attention heads first) at the shares of heads it keeps, at the rates where the papers claim:
+# the points of the accuracy-against-latency frontier that a rate-only budget does not reach.
+BENCH_HEAD_SHARES = (0.25, 0.125, 0.0)
+BENCH_HEAD_RATES = (0.98, 0.99)
 
 
 def bench_grid(profile: str = "paper") -> Grid:
-    """The benchmark's runs: dense and :data:`BENCH_METHODS` at :data:`BENCH_RATES`, SBU fold 1, seed 1."""
+    """The benchmark's main runs: dense and :data:`BENCH_METHODS` at :data:`BENCH_RATES`, SBU fold 1, seed 1."""
     return Grid("sbu", profile, ("dense", *BENCH_METHODS), BENCH_RATES, (0,), (1,))
+
+
+def bench_grids(profile: str = "paper") -> list[Grid]:
+    """Every run of the benchmark: :func:`bench_grid`, then head-aware MP at each of :data:`BENCH_HEAD_SHARES`
+    and :data:`BENCH_HEAD_RATES` on the same fold and seed."""
+    heads = [Grid("sbu", profile, ("head_magnitude",), BENCH_HEAD_RATES, (0,), (1,),
+                  {"head_magnitude": {"head_share": share}}) for share in BENCH_HEAD_SHARES]  # fmt: skip
+    return [bench_grid(profile), *heads]

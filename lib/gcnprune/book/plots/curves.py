@@ -208,7 +208,7 @@ def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("
                 ax.scatter(x, y, marker="*", s=160, color="black", zorder=3, label="dense")
                 continue
             colour, marker = method_style(method)
-            ax.plot(x, y, color=colour, marker=marker, linewidth=1.5, label=method)
+            ax.plot(x, y, color=colour, marker=marker, linewidth=1.5, label=readable(method))
             for xi, yi, rate in zip(x, y, rows["rate"]):
                 ax.annotate(f"{rate:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
         front = pareto_front(compact, cost)
