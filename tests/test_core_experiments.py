@@ -212,7 +212,7 @@ def test_resolved_holds_every_default():
     assert resolved["model"] == hashed(smoke_profile.model)
     assert set(dataclasses.asdict(smoke_profile.model)) - set(resolved["model"]) == {
         "architecture", "blocks", "block_heads", "filters", "attention"}  # fmt: skip
-    assert resolved["features"] == dataclasses.asdict(smoke_profile.features)
+    assert resolved["features"] == hashed(smoke_profile.features)
     assert resolved["dataset_options"] == smoke_profile.synthetic
     json.dumps(resolved)  # serialisable as it is
     assert smoke().resolved()["method_config"] == {}  # dense has no hyperparameters
