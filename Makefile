@@ -28,11 +28,8 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	&& { echo $$p; break; }; done)
 
 # The book finds real datasets (to describe them, and to train runs missing from the cache) in $$GCNPRUNE_DATA
-# and data/<name>, and here also in the project's shared folder ../shared/data when it exists.
-SHARED_DATA := $(wildcard $(CURDIR)/../shared/data)
-ifneq ($(SHARED_DATA),)
-book: export GCNPRUNE_DATA ?= $(abspath $(SHARED_DATA))
-endif
+# and data/<name>, and also in the project's shared folder ../shared/data when it exists (the runner looks there
+# itself: gcnprune.book.build.cli.shared_data, so that a chapter rerun by hand finds what make book finds).
 
 .PHONY: book check-book test install clean-book
 

@@ -12,6 +12,7 @@ import time
 
 from gcnprune.book.chapters.grids import ORDER, chapter_grids, development_grid
 from gcnprune.experiments import accuracy_table, run_configs
+from gcnprune.experiments.config import DEVICE_CHOICES
 
 
 def main() -> None:
@@ -30,12 +31,14 @@ def main() -> None:
     )
     parser.add_argument("--main-only", action="store_true", help="only each chapter's main comparison")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="cpu", help="where runs train: cpu, cuda or auto")
     parser.add_argument("--results", default="results")
     args = parser.parse_args()
     if args.dataset == "fpha":
-        ordered = [("fpha-development", development_grid(args.profile))]
+        ordered = [("fpha-development", development_grid(args.profile, args.device))]
     else:
-        grids = {chapter: chapter_grids(chapter, args.dataset, args.profile, args.folds, rates=args.rates)
+        grids = {chapter: chapter_grids(chapter, args.dataset, args.profile, args.folds, rates=args.rates,
+                                        device=args.device)
                  for chapter in args.chapters}  # fmt: skip
         ordered = [(c, g[0]) for c, g in grids.items()]
         ordered += [] if args.main_only else [(c, x) for c, g in grids.items() for x in g[1:]]

@@ -499,3 +499,35 @@ def test_the_default_book_is_sbu_with_the_paper_profile_from_the_cache(tmp_path,
     assert executed["datasets"]["dataset"] == "sbu" and executed["datasets"]["profile"] == "paper"
     assert log[0].startswith("book: dataset=sbu profile=paper")
     assert log[1].startswith("runs: read from the cache only, nothing is trained (no sbu data found)")
+
+
+def test_a_chapter_rerun_under_another_setting_says_so_in_the_banner(built, tmp_path, monkeypatch):
+    """``--only`` under another profile: the kept pages' setting is named in the banner, so no page reads as this
+    build's when it is not; a rerun under the same setting adds nothing."""
+    book_dir = tmp_path / "book"
+    shutil.copytree(built[0], book_dir, ignore=shutil.ignore_patterns("html", ".staging-*"))
+    monkeypatch.setattr(book.make, "execute", lambda nb, parameters, output, kernel: 0.0)
+    monkeypatch.setattr(book.make, "hide_parameter_cells", lambda path: None)
+    monkeypatch.setattr(book.make, "train_chapters", lambda *args: (0, 0.0))
+
+    def rerun(profile: str) -> str:
+        make_book(dataset="synthetic", profile=profile, only="datasets", build=False, results=tmp_path / "results",
+                  book_dir=book_dir, log=lambda _: None)  # fmt: skip
+        return json.loads((book_dir / "notebooks" / "provenance.json").read_text())["build"]["banner"]
+
+    quick = rerun("quick")
+    assert quick.startswith("This build uses the synthetic dataset and the quick profile")
+    assert f"others keep an earlier execution, which said: {BANNER}" in quick
+    assert "earlier execution" not in rerun("smoke")  # the kept pages' own setting: nothing to add
+
+
+@needs_chromium
+def test_browser_check_moves_the_rate_explorer_and_reports_one_that_does_not_follow(tmp_path):
+    from gcnprune.book.report.rate_explorer import explorer_html, read_explorer
+
+    fragment = explorer_html(read_explorer())
+    stuck = fragment.replace('slider.addEventListener("input"', 'slider.addEventListener("never"')  # never redrawn
+    html = _site(tmp_path / "html", {"works.html": fragment, "stuck.html": stuck})
+    problems = check_book(html, tmp_path / "shots")
+    assert _kinds(problems) == [("stuck.html", "rate explorer")], problems
+    assert "moved to rate" in problems[0].detail

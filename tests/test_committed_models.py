@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from gcnprune.book.chapters.grids import BENCH_METHODS, BENCH_RATES, bench_grid
+from gcnprune.book.chapters.grids import bench_grid, bench_grids
 from gcnprune.book.report.committed_models import (
     MODELS_DIR,
     bench_facts,
@@ -22,6 +22,7 @@ from gcnprune.book.report.committed_models import (
 )
 from gcnprune.errors import UserError
 from gcnprune.experiments import DEFAULT_RESULTS, RunConfig
+from gcnprune.experiments.variants import label
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,8 @@ def bench():
 def test_the_benchmark_covers_its_grid_with_a_model_file_each(bench):
     table, record = bench
     pruned = table[table["method"] != "dense"]
-    assert set(zip(pruned["method"], pruned["rate"])) == {(m, r) for m in BENCH_METHODS for r in BENCH_RATES}
+    expected = {(label(c), c.rate) for grid in bench_grids() for c in grid.configs() if c.method != "dense"}
+    assert set(zip(pruned["method"], pruned["rate"])) == expected
     grid = bench_grid()
     assert set(table["fold"]) == set(grid.folds) and set(table["seed"]) == set(grid.seeds)
     assert set(table[table["method"] == "dense"]["format"]) == {"dense", "compact", "onnx"}
@@ -49,7 +51,7 @@ def test_every_benchmarked_run_is_a_current_committed_run_with_the_same_accuracy
         folder = DEFAULT_RESULTS / row.run
         config = RunConfig.from_resolved(json.loads((folder / "config.json").read_text()))
         assert config.run_hash() == row.run
-        assert (config.method, config.rate, config.fold) == (row.method, row.rate, row.fold)
+        assert (label(config), config.rate, config.fold) == (row.method, row.rate, row.fold)
         assert json.loads((folder / "metrics.json").read_text())["accuracy"] == row.accuracy
 
 

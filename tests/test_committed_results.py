@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gcnprune.book.chapters.grids import ORDER, bench_grid, chapter_grids, development_grid
+from gcnprune.book.chapters.grids import ORDER, bench_grids, chapter_grids, development_grid
 from gcnprune.book.chapters.tuning import (
     CANDIDATES,
     DENSE_CANDIDATES,
@@ -30,7 +30,7 @@ def _asked_for() -> set[str]:
     """Hashes of every run the book (SBU and FPHA, paper profile, and the benchmark) and the tuning scripts ask for."""
     configs: list[RunConfig] = [c for chapter in ORDER for g in chapter_grids(chapter, "sbu", "paper", FOLDS)
                                 for c in g.configs()]  # fmt: skip
-    configs += development_grid("paper").configs() + bench_grid().configs()
+    configs += development_grid("paper").configs() + [c for g in bench_grids() for c in g.configs()]
     configs += [dense_config(name, fold) for name in DENSE_CANDIDATES for fold in DENSE_FOLDS]
     configs += [fpha_dense_config(name) for name in FPHA_DENSE_CANDIDATES]
     configs += [c for method in CANDIDATES for group in tuning_configs(method).values() for c in group]

@@ -34,6 +34,7 @@ from gcnprune.experiments import (  # fmt: skip
     summarise,
     train_run,
 )
+from gcnprune.experiments.config import hashed
 from gcnprune.experiments.options import folds as _folds
 from gcnprune.experiments.profiles import PROFILES, get_profile
 from gcnprune.masks import get_mask, kept_count, magnitude_mask
@@ -180,6 +181,7 @@ def _variants(base: RunConfig) -> dict[str, RunConfig]:
         "validation_fraction": r(base, train=r(base.train, validation_fraction=0.25)),
         "heads": r(base, model=r(base.model, heads=base.model.heads + 1)),
         "prune_classifier": r(base, model=r(base.model, prune_classifier=True)),
+        "lr_rule": r(base, train=r(base.train, lr_rule="loss_derivative")),
         "chunks": r(base, features=r(base.features, chunks=base.features.chunks + 1)),
         "velocities": r(base, features=r(base.features, velocities=True)),
         "dataset_options": r(base, dataset_options={**base.dataset_options, "seed": 1}),
@@ -206,9 +208,11 @@ def test_resolved_holds_every_default():
     resolved = smoke("magnitude", 0.5, method_config={}).resolved()
     assert resolved["method_config"] == dataclasses.asdict(MagnitudeConfig()) == {"scope": "global"}
     smoke_profile = get_profile("smoke")
-    assert resolved["train"] == dataclasses.asdict(smoke_profile.train)
-    assert resolved["model"] == dataclasses.asdict(smoke_profile.model)
-    assert resolved["features"] == dataclasses.asdict(smoke_profile.features)
+    assert resolved["train"] == hashed(smoke_profile.train)  # every setting but those added at their committed value
+    assert resolved["model"] == hashed(smoke_profile.model)
+    assert set(dataclasses.asdict(smoke_profile.model)) - set(resolved["model"]) == {
+        "architecture", "blocks", "block_heads", "filters", "attention"}  # fmt: skip
+    assert resolved["features"] == hashed(smoke_profile.features)
     assert resolved["dataset_options"] == smoke_profile.synthetic
     json.dumps(resolved)  # serialisable as it is
     assert smoke().resolved()["method_config"] == {}  # dense has no hyperparameters

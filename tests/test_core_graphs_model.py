@@ -275,3 +275,32 @@ def test_sbu_roots_are_each_persons_torso(small_sbu):
 
     roots = load_sbu(small_sbu.folder).joint_roots()
     assert roots == (2,) * 15 + (17,) * 15
+
+
+def test_hand_frame_reads_the_same_hand_the_same_however_it_is_held():
+    from scipy.spatial.transform import Rotation
+
+    from gcnprune.graphs import hand_frame
+
+    rng = np.random.default_rng(0)
+    hand = rng.normal(size=(6, 21, 3)).astype(np.float64)
+    palm = (0, 2, 3, 5)
+    turned = hand @ Rotation.random(random_state=1).as_matrix().T * 2.5 + np.array([10.0, -3.0, 7.0])
+    framed = hand_frame(hand, palm)
+    np.testing.assert_allclose(hand_frame(turned, palm), framed, atol=1e-5)  # rotation, scale, position removed
+    mean = framed.mean(axis=0)
+    np.testing.assert_allclose(mean[list(palm)].mean(axis=0), 0.0, atol=1e-6)  # the palm's centre at the origin
+    axis = mean[3] - mean[0]
+    np.testing.assert_allclose(axis / np.linalg.norm(axis), [1.0, 0.0, 0.0], atol=1e-6)
+    assert np.linalg.norm(axis) == pytest.approx(1.0)  # the wrist-to-middle-knuckle length is the unit
+    normal = np.cross(mean[2] - mean[0], mean[5] - mean[0])
+    assert abs(normal[1]) < 1e-5 and normal[2] > 0  # z: the palm's normal, made square to the x axis
+    with pytest.raises(ValueError, match="palm joints coincide"):
+        hand_frame(np.zeros((3, 21, 3)), palm)
+
+
+def test_hand_frame_needs_a_dataset_that_declares_a_palm():
+    data = make_synthetic(SyntheticConfig(num_subjects=5, per_class_per_subject=1))
+    assert not data.palm
+    with pytest.raises(ValueError, match="hand_frame needs the dataset's palm joints"):
+        trajectories(data, FeatureConfig(chunks=2, hand_frame=True))

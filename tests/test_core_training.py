@@ -266,3 +266,21 @@ def test_every_run_records_its_class_mean_accuracy(tmp_path):
     assert 0.0 <= metrics["class_mean_accuracy"] <= 1.0
     assert (metrics["accuracy"], metrics["class_mean_accuracy"]) == trainer.held_out_scores(model)
     assert metrics["accuracy"] == trainer.evaluate(model)
+
+
+def test_people_swap_exchanges_the_two_people_of_about_half_the_samples_and_only_when_asked():
+    from dataclasses import replace as _replace
+
+    from gcnprune.data import dataset_info
+    from gcnprune.train import TrainConfig, augment
+
+    swap = torch.tensor(dataset_info("sbu").swap)
+    assert sorted(swap.tolist()) == list(range(30)) and swap[0] == 15 and swap[15] == 0
+    x = torch.randn(400, 2, 30, 3)
+    still = TrainConfig(augment=True, rotation_deg=0.0, scale=0.0, noise=0.0)
+    off = augment(x, still, torch.Generator().manual_seed(0), swap=swap)
+    assert torch.equal(off, x)  # off: nothing moves, and no random number is drawn for it
+    on = augment(x, _replace(still, swap_people=True), torch.Generator().manual_seed(0), swap=swap)
+    exchanged = (on == x[:, :, swap]).flatten(1).all(1)
+    assert torch.equal(exchanged | (on == x).flatten(1).all(1), torch.ones(400, dtype=torch.bool))
+    assert 150 < int(exchanged.sum()) < 250

@@ -44,7 +44,11 @@ def test_design_facts_compare_the_smallest_design_with_mp_at_the_highest_rate():
     assert facts["lw_small"] == "hidden ÷4" and facts["lw_small_ratio"] == "4.0"
     assert facts["lw_small_delta"] == "2.5 points below" and facts["lw_small_size"] == "150,000"
     assert facts["lw_mp_size"] == "12,001" and facts["lw_mp_acc"] == "82.5 %" and facts["lw_small_acc"] == "87.5 %"
-    assert facts["lw_mp_rates"] == "0.5, 0.9, 0.98" and facts["lw_points"] == "8" and facts["lw_design_where"] == "5 splits"
+    assert (
+        facts["lw_mp_rates"] == "0.5, 0.9, 0.98"
+        and facts["lw_points"] == "8"
+        and facts["lw_design_where"] == "5 splits"
+    )
     assert facts["lw_epochs"] == str(get_profile("quick").train.epochs)
     assert design_facts(summary, pruned, "paper", 8, (4,), (0.98,))["lw_design_where"] == "fold 5 alone"
     summary.loc["hidden ÷4", "Δ accuracy (points)"] = 0.01

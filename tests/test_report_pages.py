@@ -67,3 +67,41 @@ def test_dataset_sentences():
     assert datasets.counts_unavailable("sbu", info).startswith("Counting sequences needs the SBU files")
     assert datasets.counts_unavailable("sbu", info).endswith(f"its classes are {', '.join(info.class_names)}.")
     assert datasets.not_drawn("fpha").startswith("The FPHA sequences are not on this machine")
+
+
+def test_the_papers_split_sentence_gives_the_authors_metric_beside_his_figure():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gcnprune.book.report.results import dense_on_papers_split
+
+    info = SimpleNamespace(name="sbu", papers_split=4)
+    runs = pd.DataFrame({"method": ["dense", "dense", "dense", "magnitude"], "fold": [4, 4, 0, 4],
+                         "accuracy": [0.9, 0.8, 0.5, 0.1], "class_mean_accuracy": [0.88, 0.78, 0.5, 0.1]})  # fmt: skip
+    text = dense_on_papers_split(SimpleNamespace(runs=runs, info=info))
+    assert text.startswith("The dense network reaches 85.0 % on this split (mean of 2 seeds), and 83.0 %")
+    assert text.endswith("the author reports 98.4 % for his network.")
+    older = dense_on_papers_split(SimpleNamespace(runs=runs.drop(columns="class_mean_accuracy"), info=info))
+    assert "its runs predate the author's metric" in older and "83.0" not in older
+    synthetic = SimpleNamespace(runs=runs, info=SimpleNamespace(name="synthetic", papers_split=4))
+    assert "author reports" not in dense_on_papers_split(synthetic)
+
+
+def test_head_facts_name_the_fastest_model_near_dense_of_all_methods_and_of_the_rate_only_ones():
+    import pandas as pd
+
+    from gcnprune.book.report.committed_models import head_facts
+
+    rows = [("dense", 0.0, 0.90, 1.0, 1.0), ("magnitude", 0.99, 0.89, 1.5, 1.9),
+            ("probabilistic", 0.99, 0.86, 1.4, 1.8), ("head_magnitude", 0.98, 0.885, 3.5, 1.9),
+            ("head_magnitude (head_share=0.125)", 0.99, 0.86, 5.1, 2.0),
+            ("head_magnitude (head_share=0.0)", 0.99, 0.60, 11.0, 3.0)]  # fmt: skip
+    bench = pd.DataFrame([{"method": m, "rate": r, "accuracy": a, "latency_64_ratio": b64, "latency_1_ratio": b1,
+                           "format": "compact"} for m, r, a, b64, b1 in rows])  # fmt: skip
+    facts = head_facts(bench)
+    assert facts["ph_dense"] == "90.0 %"
+    assert facts["ph_within_2"].startswith("MP keeping ¼ of the heads at 0.98 (88.5 %, 3.5×")
+    assert facts["ph_rate_within_2"].startswith("MP (global) at 0.99 (89.0 %, 1.5×")
+    assert facts["ph_within_5"].startswith("MP keeping ⅛ of the heads at 0.99 (86.0 %, 5.1×")
+    assert facts["ph_fastest_0_99"].startswith("MP keeping no attention head at 0.99 (60.0 %, 11.0×")

@@ -8,8 +8,10 @@ import pytest
 from cache_fixture import write_runs
 
 from gcnprune.book.chapters.tuning import (
+    AUTHOR,
     CANDIDATES,
     DENSE_CANDIDATES,
+    DENSE_FOLDS,
     FPHA_DENSE_CANDIDATES,
     TUNING_FOLDS,
     TUNING_RATES,
@@ -19,7 +21,13 @@ from gcnprune.book.chapters.tuning import (
     fpha_dense_config,
     tuning_configs,
 )
-from gcnprune.book.report.tuning import dense_tuning_table, fpha_dense_table, tuning_table
+from gcnprune.book.report.tuning import (
+    author_ingredients,
+    dense_record_facts,
+    dense_tuning_table,
+    fpha_dense_table,
+    tuning_table,
+)
 from gcnprune.experiments.config import make_config
 from gcnprune.experiments.grid import cached_runs
 from gcnprune.experiments.repo import DEFAULT_RESULTS
@@ -160,3 +168,28 @@ def test_pmp_and_mrmp_record_the_network_scope_far_above_per_layer_with_its_cut_
     network, network_std, runs = _cell(method, rate, "scope=network")
     assert network - default > default_std + network_std
     assert abs(runs["threshold_rate"].mean() - rate) <= 0.005
+
+
+def test_author_ingredients_pair_each_change_with_the_recipe_fold_by_fold(tmp_path):
+    for fold, accuracy in enumerate((0.5, 0.6, 0.7)):
+        write_runs([dense_config(AUTHOR, fold)], tmp_path, accuracy=accuracy)
+        write_runs([dense_config(f"{AUTHOR}, 4 heads a block", fold)], tmp_path, accuracy=accuracy + 0.1)
+    write_runs([dense_config(f"{AUTHOR}, FC 256", 0)], tmp_path, accuracy=0.4)
+    table = author_ingredients(tmp_path)
+    assert all(not name.startswith(AUTHOR) for name in table.index)  # each row names its change only
+    heads = table.loc["4 heads a block"]
+    assert heads["validation accuracy (%)"] == "70.0 ± 8.2" and heads["verdict"] == "wide gain"
+    assert heads["gain over the recipe (points)"] == "+10.0 [+10.0, +10.0] (n = 3)"
+    assert table.loc["FC 256", "gain over the recipe (points)"] == "-10.0 (n = 1)"
+    assert table.loc["FC 256", "verdict"] == "too few pairs"
+    assert table.loc["cosine rate", "validation accuracy (%)"] == "not run"
+
+
+def test_dense_record_facts_name_the_best_candidate_and_the_authors_best_variant(tmp_path):
+    for fold in DENSE_FOLDS:
+        write_runs([dense_config("adopted, mirrored", fold)], tmp_path, accuracy=0.9)
+        write_runs([dense_config(AUTHOR, fold)], tmp_path, accuracy=0.6)
+        write_runs([dense_config(f"{AUTHOR}, 4 heads a block", fold)], tmp_path, accuracy=0.7)
+    facts = dense_record_facts(tmp_path)
+    assert (facts["dr_best"], facts["dr_best_acc"]) == ("adopted, mirrored", "90.0 %")
+    assert (facts["dr_author"], facts["dr_author_best"], facts["dr_gap"]) == ("60.0 %", "4 heads a block", "20.0")

@@ -28,6 +28,7 @@ from .deploy.onnx_export import require_onnx
 from .errors import UserError
 from .experiments import options as options
 from .experiments.cache import audit_cache, check_results
+from .experiments.config import DEVICE_CHOICES, resolve_device
 from .experiments.executors import grid_executor
 from .experiments.executors.base import RunsFailed, require_dask
 from .experiments.executors.clusters import CLUSTER_HELP, parse_cluster
@@ -94,7 +95,8 @@ def _grid(args: argparse.Namespace) -> int:
     rates, seeds, configs = options.floats(args.rates), options.seeds(args.seeds), options.settings(args.set)
     methods = options.values(args.methods, "--methods")
     folds = _choose_folds(args)
-    spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs)  # refuses bad rates, methods, --set
+    # refuses bad rates, methods, --set
+    spec = Grid(args.dataset, args.profile, methods, rates, folds, seeds, configs, resolve_device(args.device))
     with grid_executor(args.jobs, args.scheduler, args.cluster, log=_say) as executor:
         runs = run_configs(spec.configs(args.data), args.results, args.data, executor=executor)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -227,6 +229,13 @@ def _grid_options(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         default=None,
         metavar="SPEC",
         help=f"start a Dask cluster for the grid: {CLUSTER_HELP} (see the README)",
+    )
+    grid.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="cpu",
+        help="where runs train: cpu (default), cuda, or auto (cuda where torch finds it); a CUDA run's numbers differ "
+        "from the CPU's, so it has its own hash and folder",
     )
     grid.add_argument("--results", default=str(DEFAULT_RESULTS))
 

@@ -44,11 +44,14 @@ def sparsity(model: GCN) -> dict[str, float]:
         p.numel() for name, p in model.named_parameters() if "parametrizations" not in name or name.endswith("original")
     )
     pruned = mask.num_dense() - mask.num_nonzero()
+    architecture = model.config.architecture
+    if architecture != "attention_graph" and pruned:
+        raise ValueError(f"dangling weights are defined on the attention_graph network, not on {architecture}")
     return {
         "prunable_dense": mask.num_dense(),
         "prunable_nonzero": mask.num_nonzero(),
         "params_dense": total,
         "params_nonzero": total - pruned,
         "achieved_rate": mask.rate(),
-        "dangling_fraction": dangling_fraction(mask, layer_shapes(model), model.config.heads),
+        "dangling_fraction": dangling_fraction(mask, layer_shapes(model), model.config.heads) if pruned else 0.0,
     }

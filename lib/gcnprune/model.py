@@ -15,11 +15,22 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .settings import added_setting
+
+ARCHITECTURES = ("attention_graph", "attention_blocks")
+ATTENTION_FORMS = ("dot_product", "learned")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Widths of the GCN. ``prune_classifier`` is off by default: the last layer is tiny (under 1% of
-    the weights) and pruning it first is what makes global magnitude pruning collapse at high rates."""
+    the weights) and pruning it first is what makes global magnitude pruning collapse at high rates.
+
+    ``architecture`` chooses the network: ``attention_graph`` (ours, :class:`GCN`) or ``attention_blocks``
+    (the papers' author's, :class:`~gcnprune.attention_blocks.AttentionBlocksGCN`: ``blocks`` blocks of
+    ``block_heads`` attention heads, each followed by a graph convolution with ``filters`` filters, the attention
+    a scaled dot product of ``head_channels``-wide queries and keys or a ``learned`` free adjacency; then the
+    fully connected layer of ``hidden`` units and the classifier). The block settings are read only there."""
 
     heads: int = 16
     head_channels: int = 16
@@ -28,9 +39,22 @@ class ModelConfig:
     hidden: int = 256
     dropout: float = 0.5
     prune_classifier: bool = False
+    architecture: str = added_setting("attention_graph")
+    blocks: int = added_setting(3)
+    block_heads: int = added_setting(1)
+    filters: int = added_setting(8)
+    attention: str = added_setting("dot_product")
 
     def __post_init__(self) -> None:
-        for field in ("heads", "head_channels", "graph_channels", "hidden"):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"ModelConfig.architecture must be one of {', '.join(ARCHITECTURES)}, got {self.architecture!r}"
+            )
+        if self.attention not in ATTENTION_FORMS:
+            raise ValueError(
+                f"ModelConfig.attention must be one of {', '.join(ATTENTION_FORMS)}, got {self.attention!r}"
+            )
+        for field in ("heads", "head_channels", "graph_channels", "hidden", "blocks", "block_heads", "filters"):
             if getattr(self, field) < 1:
                 raise ValueError(f"ModelConfig.{field} must be positive, got {getattr(self, field)}")
         if not 0.0 <= self.dropout < 1.0:

@@ -18,6 +18,7 @@ from torch import nn
 from .graphs import FeatureConfig, node_signals
 from .metrics import accuracy, class_mean_accuracy, predictions
 from .model import GCN
+from .settings import added_setting
 
 TRAINING_VERSION = 2  # bump whenever training or data splitting computes something different (enters every run's hash)
 
@@ -33,7 +34,12 @@ class TrainConfig:
     ``epochs`` trains from scratch (the dense model, or jointly with a learned mask); ``finetune_epochs``
     fine-tunes after a one-shot prune. Augmentation rotates each sample about the vertical axis by up to
     ``rotation_deg``, scales it by a factor in 1 ± ``scale``, adds Gaussian noise of std ``noise`` and,
-    with ``mirror``, mirrors half the samples where the dataset declares a label-preserving mirror.
+    with ``mirror``, mirrors half the samples where the dataset declares a label-preserving mirror, and with
+    ``swap_people``, exchanges the two people of half the samples where it declares a swap (SBU).
+    ``lr_rule`` is ``cosine`` (the rate decays to zero along a half cosine over the steps) or ``loss_derivative``
+    (the papers' author's rule, :func:`loss_derivative_factor`, applied once an epoch). ``device`` is where the
+    run trains: ``cpu`` or ``cuda``, whose kernels sum in other orders, so that its numbers differ from the CPU's
+    and a CUDA run never shares its hash (and folder) with a CPU run.
     """
 
     epochs: int = 300
@@ -48,8 +54,15 @@ class TrainConfig:
     noise: float = 0.02
     mirror: bool = False
     validation_fraction: float = 0.2
+    lr_rule: str = added_setting("cosine")
+    device: str = added_setting("cpu")
+    swap_people: bool = added_setting(False)
 
     def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ValueError(f"TrainConfig.device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.lr_rule not in LR_RULES:
+            raise ValueError(f"TrainConfig.lr_rule must be one of {', '.join(LR_RULES)}, got {self.lr_rule!r}")
         if self.epochs < 1 or self.finetune_epochs < 0 or self.batch_size < 1:
             raise ValueError(f"need epochs >= 1, finetune_epochs >= 0, batch_size >= 1; got {self}")
         if self.lr <= 0 or self.finetune_lr <= 0:
@@ -58,10 +71,26 @@ class TrainConfig:
             raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed torch's global generator (initialisation, dropout) and return a generator for batching."""
+LR_RULES = ("cosine", "loss_derivative")
+DEVICES = ("cpu", "cuda")
+LR_STEP = 0.99  # the author's factor
+LR_BOUNDS = (1e-2, 1e1)  # the rule's rate stays within these multiples of the initial one (the text gives none)
+
+
+def loss_derivative_factor(losses: list[float]) -> float:
+    """The author's rule (arXiv 2511.21625, §4): the rate is multiplied by 0.99 when the temporal derivative of
+    the loss increases, ∂L_t > ∂L_{t-1} with ∂L_t = L_t − L_{t-1}, and divided by 0.99 otherwise; 1 until three
+    epochs' losses are known."""
+    if len(losses) < 3:
+        return 1.0
+    return LR_STEP if losses[-1] - losses[-2] > losses[-2] - losses[-3] else 1 / LR_STEP
+
+
+def seed_everything(seed: int, device: str = "cpu") -> torch.Generator:
+    """Seed torch's global generators (initialisation, dropout) and return a generator on ``device`` for batching
+    and augmentation."""
     torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 def validation_split(
@@ -94,7 +123,11 @@ def validation_split(
 
 
 def augment(
-    chunked: torch.Tensor, config: TrainConfig, generator: torch.Generator, mirror: torch.Tensor | None = None
+    chunked: torch.Tensor,
+    config: TrainConfig,
+    generator: torch.Generator,
+    mirror: torch.Tensor | None = None,
+    swap: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Random rotation about the vertical (y) axis, scaling and jitter of (batch, chunks, joints, 3).
 
@@ -104,8 +137,11 @@ def augment(
     b = chunked.shape[0]
     if config.mirror and mirror is not None:
         flip = torch.rand(b, generator=generator) < 0.5
-        reflected = chunked[:, :, mirror] * torch.tensor([-1.0, 1.0, 1.0])
+        reflected = chunked[:, :, mirror] * torch.tensor([-1.0, 1.0, 1.0], device=chunked.device)
         chunked = torch.where(flip.view(b, 1, 1, 1), reflected, chunked)
+    if config.swap_people and swap is not None:  # drawn only when on, so runs without it keep their numbers
+        exchange = torch.rand(b, generator=generator) < 0.5
+        chunked = torch.where(exchange.view(b, 1, 1, 1), chunked[:, :, swap], chunked)
     angle = (torch.rand(b, generator=generator) * 2 - 1) * math.radians(config.rotation_deg)
     cos, sin, zero, one = torch.cos(angle), torch.sin(angle), torch.zeros(b), torch.ones(b)
     rot = torch.stack([cos, zero, sin, zero, one, zero, -sin, zero, cos], dim=1).view(b, 1, 3, 3)
@@ -133,6 +169,7 @@ class Trainer:
     progress: ProgressBar | None = None  # shows the epochs as they pass (the experiments layer passes tqdm)
     mirror: torch.Tensor | None = None
     roots: tuple[int, ...] | None = None
+    swap: torch.Tensor | None = None
     epochs_run: int = field(default=0, init=False)
 
     def signals(self, chunked: torch.Tensor) -> torch.Tensor:
@@ -159,7 +196,7 @@ class Trainer:
         parameters: list[nn.Parameter] | None = None,
         desc: str = "train",
     ) -> list[float]:
-        """Train for ``epochs`` with Adam and a cosine schedule; return the mean loss of each epoch.
+        """Train for ``epochs`` with Adam and the configured learning-rate rule; return the mean loss of each epoch.
 
         ``objective(model, signals, labels, progress)`` replaces the default cross-entropy loss (e.g. to add
         a regulariser); ``on_step(model, progress)`` runs before every step (e.g. to anneal a temperature).
@@ -170,7 +207,12 @@ class Trainer:
         n = len(self.train_y)
         per_epoch = math.ceil(n / self.config.batch_size)
         total = max(1, epochs * per_epoch)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
+        cosine = self.config.lr_rule == "cosine"
+        schedule = (
+            torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: 0.5 * (1 + math.cos(math.pi * s / total)))
+            if cosine
+            else None
+        )
         losses = []
         step = 0
         for _ in range(epochs) if self.progress is None else self.progress(range(epochs), desc):
@@ -180,7 +222,7 @@ class Trainer:
                 batch = order[start : start + self.config.batch_size]
                 x = self.train_x[batch]
                 if self.config.augment:
-                    x = augment(x, self.config, self.generator, self.mirror)
+                    x = augment(x, self.config, self.generator, self.mirror, self.swap)
                 progress = step / total
                 if on_step is not None:
                     on_step(model, progress)
@@ -188,10 +230,15 @@ class Trainer:
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
-                schedule.step()
+                if schedule is not None:
+                    schedule.step()
                 running += loss.item() * len(batch)
                 step += 1
             losses.append(running / n)
+            if not cosine:
+                for group in optimiser.param_groups:
+                    low, high = (lr * bound for bound in LR_BOUNDS)
+                    group["lr"] = min(high, max(low, group["lr"] * loss_derivative_factor(losses)))
         self.epochs_run += epochs
         model.eval()
         return losses

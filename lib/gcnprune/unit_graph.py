@@ -276,8 +276,8 @@ def unit_layout(masks: Mapping[str, Any], shapes: Mapping[str, tuple[int, int]],
         np.asarray(touched_in > 0),
         np.asarray(proj_alive),
         np.asarray([proj_alive[proj_index[u]] for u in concat]),
-        graph_alive.numpy(),
-        hidden_alive.numpy(),
+        graph_alive.cpu().numpy(),
+        hidden_alive.cpu().numpy(),
         np.full(classes, bool(hidden_alive.any())),
     )
     blocks = [

@@ -37,6 +37,10 @@ class DatasetInfo:
     ``mirror`` is the joint permutation that, with x negated, turns a sample into another valid
     sample of the same class (SBU: swap the two people and each body's left and right), or empty
     where mirroring would change the class (a left-hand wave becomes a right-hand one).
+    ``swap`` is the joint permutation that exchanges the people of a two-person sample without reflecting it
+    (SBU: A's joints for B's), label-preserving for interactions; empty for one-person datasets.
+    ``palm`` names a hand's wrist and index, middle and little finger knuckles, for the hand's own frame
+    (:func:`gcnprune.graphs.hand_frame`; FPHA), empty where there is no hand.
     ``roots[j]`` is joint j's reference joint for joint-relative coordinates (its body's root: each
     person's torso in SBU, the wrist in FPHA); empty means the first centre joint for every joint.
     ``papers_split`` is the split (0-based) of the papers' protocol: train on the others, test on it (``--protocol
@@ -51,6 +55,8 @@ class DatasetInfo:
     protocol: str
     splits: tuple[Split, ...]
     mirror: tuple[int, ...] = ()
+    swap: tuple[int, ...] = ()
+    palm: tuple[int, ...] = ()
     roots: tuple[int, ...] = ()
     papers_split: int = 0  # the split the papers' author reports: SBU's fold 5 (his 65 test sequences)
 
@@ -67,8 +73,9 @@ class DatasetInfo:
             raise ValueError(
                 f"{self.name}: roots must name one joint in 0..{joints - 1} for each of the {joints} joints"
             )
-        if self.mirror and sorted(self.mirror) != list(range(joints)):
-            raise ValueError(f"{self.name}: mirror must be a permutation of 0..{joints - 1}")
+        for name in ("mirror", "swap"):
+            if getattr(self, name) and sorted(getattr(self, name)) != list(range(joints)):
+                raise ValueError(f"{self.name}: {name} must be a permutation of 0..{joints - 1}")
 
     @property
     def num_joints(self) -> int:

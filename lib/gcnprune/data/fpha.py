@@ -46,6 +46,7 @@ INFO = DatasetInfo(
     joint_names=HAND_JOINTS,
     bones=HAND_BONES,
     centre_joints=(0,),
+    palm=(0, 2, 3, 5),  # the wrist and the index, middle and little finger MCP joints
     protocol="official 600/575 split",
     splits=(Split("official", ("train",), ("test",)),),
 )

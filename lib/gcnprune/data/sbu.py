@@ -55,6 +55,7 @@ INFO = DatasetInfo(
     protocol="5-fold cross-validation by set",
     splits=cross_validation(FOLD_NAMES),
     mirror=tuple(j + 15 for j in BODY_LEFT_RIGHT) + BODY_LEFT_RIGHT,
+    swap=tuple(range(15, 30)) + tuple(range(15)),  # person B's joints first: the same interaction
     roots=(2,) * 15 + (17,) * 15,  # each person's torso
     papers_split=4,  # fold 5: the author's "standard train-test split" tests on its 65 sequences
 )

@@ -40,6 +40,7 @@ from gcnprune import __version__
 from gcnprune.errors import UserError
 from gcnprune.experiments.cache import load_run, stored_config
 from gcnprune.experiments.repo import DEFAULT_RESULTS
+from gcnprune.experiments.variants import label
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
 
@@ -243,7 +244,7 @@ def bench_runs(
         minimal = minimal_macs(export.compact)
         limit = gcn_macs(export.model) / minimal if minimal else math.inf  # nothing left to compute: constant logits
         for m in measured if h == references[h] else measured[1:]:
-            row = {"run": h, "method": export.config.method, "rate": export.config.rate, "fold": export.config.fold,
+            row = {"run": h, "method": label(export.config), "rate": export.config.rate, "fold": export.config.fold,
                    "seed": export.config.seed, "accuracy": export.compact.source["accuracy"], **asdict(m)}  # fmt: skip
             for key in ("parameters", "macs", "bytes", "latency_1", "latency_64"):
                 value = getattr(m, key)

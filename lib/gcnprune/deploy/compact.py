@@ -33,7 +33,6 @@ the run it came from. This module needs torch and safetensors alone, not the tra
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from torch import nn
 from torch.nn import functional
 
 from ..outputs import write_atomically
-from .feature_major import FeatureMajor
+from .feature_major import FeatureMajor, to_csr
 from .tensor_file import pack_matrix, read_tensors, unpack_matrix, write_tensors
 
 FORMAT = "gcnprune-compact"
@@ -90,10 +89,7 @@ class PackedLinear(nn.Module):
         self.register_buffer("weight", weight)
         self.register_buffer("bias", bias)
         self.nonzero = int((weight != 0).sum())
-        sparse = weight.numel() > 0 and self.nonzero < SPARSE_BELOW * weight.numel()
-        with warnings.catch_warnings():  # torch calls its CSR support beta; the results are tested here
-            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-            self.register_buffer("csr", weight.to_sparse_csr() if sparse else None)
+        self.register_buffer("csr", to_csr(weight, SPARSE_BELOW))
 
     def uses_csr(self, rows: int) -> bool:
         """Whether an input of ``rows`` rows takes the CSR product."""

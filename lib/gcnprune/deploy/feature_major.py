@@ -27,8 +27,9 @@ from torch import nn
 from torch.nn import functional
 
 
-def _sparse(weight: torch.Tensor, below: float) -> torch.Tensor | None:
-    """``weight`` as CSR where its density is below ``below``, else None."""
+def to_csr(weight: torch.Tensor, below: float) -> torch.Tensor | None:
+    """``weight`` as CSR where its density is below ``below``, else None (the compact model's rule for each matrix,
+    :class:`~gcnprune.deploy.compact.PackedLinear`, and this path's)."""
     if weight.numel() == 0 or int((weight != 0).sum()) >= below * weight.numel():
         return None
     with warnings.catch_warnings():  # torch calls its CSR support beta; the results are tested
@@ -68,7 +69,7 @@ class FeatureMajor(nn.Module):
         n, graph = s.joints, model.graph.weight.shape[0]
         hidden = model.hidden.weight
         self.register_buffer("projection", weight[order].contiguous())
-        self.register_buffer("projection_csr", _sparse(self.projection, sparse_below))
+        self.register_buffer("projection_csr", to_csr(self.projection, sparse_below))
         self.register_buffer("projection_bias", bias[order].unsqueeze(1).contiguous())
         self.register_buffer("graph", model.graph.weight[:, torch.cat(columns)].contiguous())
         self.register_buffer("adjacency_t", model.adjacency.t().contiguous())

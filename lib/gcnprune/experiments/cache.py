@@ -63,7 +63,7 @@ def read_weights(path: Path) -> dict[str, torch.Tensor]:
     """A run's saved ``model.pt``; an unreadable file, or one that is not a state dict, is
     :class:`~gcnprune.errors.CacheError`."""
     try:
-        state = torch.load(path, weights_only=True)
+        state = torch.load(path, weights_only=True, map_location="cpu")
     except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as error:
         detail = str(error).strip()  # torch's messages run to paragraphs: keep a short one only
         what = type(error).__name__ + (f": {detail}" if detail and "\n" not in detail and len(detail) < 160 else "")
@@ -235,7 +235,7 @@ def store_weights(config: RunConfig, state: dict[str, torch.Tensor], results: st
     """Write a cached run's recomputed weights (``model.pt``, which git does not keep) atomically."""
     path = run_folder(config, results) / WEIGHTS
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    torch.save(state, tmp)
+    torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp)  # readable where there is no CUDA
     os.replace(tmp, path)
 
 

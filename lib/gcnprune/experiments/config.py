@@ -9,12 +9,14 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import torch
+
 from gcnprune.data import data_fingerprint, dataset_info
 from gcnprune.errors import UserError
 from gcnprune.graphs import FeatureConfig
 from gcnprune.methods import METHODS, get_method
-from gcnprune.methods.base import OMITTED_AT
 from gcnprune.model import ModelConfig
+from gcnprune.settings import OMITTED_AT
 from gcnprune.train import TRAINING_VERSION, TrainConfig
 
 from .profiles import get_profile
@@ -66,6 +68,11 @@ class RunConfig:
         if not 0.0 <= self.rate < 1.0:
             raise UserError(f"pruning rate must be in [0, 1), got {self.rate}")
         get_method(self.method, self.method_config)  # fails early on an unknown method or bad hyperparameters
+        if self.model.architecture != "attention_graph" and self.method != "dense":
+            raise UserError(
+                f"the {self.model.architecture} network is a dense candidate only (the pruning methods and the compact "
+                f"export read the attention_graph network's layers); train it with method dense, not {self.method}"
+            )
 
     def resolved(self) -> dict[str, Any]:
         """The configuration with every default filled in, method hyperparameters included, and what
@@ -113,6 +120,19 @@ class RunConfig:
         return self.with_method(method.parent_method, 0.0, self.method_config if method.parent_shares_config else None)
 
 
+DEVICE_CHOICES = ("cpu", "cuda", "auto")
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` where torch finds a CUDA device, else ``cpu``; ``cpu`` and ``cuda`` as they are (a CUDA
+    run can be read from the cache anywhere; training it needs CUDA). Anything else is a UserError."""
+    if device not in DEVICE_CHOICES:
+        raise UserError(f"unknown device {device!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 def make_config(
     dataset: str,
     profile: str,
@@ -123,12 +143,15 @@ def make_config(
     method_config: dict[str, Any] | None = None,
     evaluate: str = "test",
     data_root: str | os.PathLike[str] | None = None,
+    device: str = "cpu",
 ) -> RunConfig:
-    """A run configuration whose budgets come from the named profile, for the data at ``data_root``; the
-    profile's ``mirror`` holds only where the dataset declares a mirror (elsewhere it would change nothing)."""
+    """A run configuration whose budgets come from the named profile, for the data at ``data_root``, trained on
+    ``device`` (``cpu``, ``cuda``, or ``auto``: :func:`resolve_device`); the profile's ``mirror`` holds only where
+    the dataset declares a mirror (elsewhere it would change nothing)."""
     p = get_profile(profile)
     options = p.dataset_options(dataset)
-    train = p.train if dataset_info(dataset, **options).mirror else replace(p.train, mirror=False)
+    mirror = p.train.mirror and bool(dataset_info(dataset, **options).mirror)
+    train = replace(p.train, device=resolve_device(device), mirror=mirror)
     return RunConfig(
         dataset=dataset, fold=fold, method=method, rate=rate, seed=seed, method_config=dict(method_config or {}),
         dataset_options=options, features=p.features, model=p.model, train=train, evaluate=evaluate,

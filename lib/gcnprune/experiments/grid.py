@@ -43,6 +43,7 @@ class Grid:
     folds: Sequence[int]
     seeds: Sequence[int] = (0,)
     method_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    device: str = "cpu"  # where its runs train: cpu, cuda or auto (config.resolve_device)
 
     def __post_init__(self) -> None:
         self._check_methods()
@@ -96,7 +97,8 @@ class Grid:
                 for fold in self.folds:
                     for seed in self.seeds:
                         out.append(make_config(self.dataset, self.profile, fold, method, float(rate), seed,
-                                               self.method_configs.get(method), data_root=data_root))  # fmt: skip
+                                               self.method_configs.get(method), data_root=data_root,
+                                               device=self.device))  # fmt: skip
         return out
 
 

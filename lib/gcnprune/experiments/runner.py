@@ -3,8 +3,10 @@ cached), or read from the cache; many runs at once are :func:`gcnprune.experimen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from gcnprune.graphs import FeatureConfig, normalised_adjacency, trajectories
 from gcnprune.methods import PruningMethod, get_method
 from gcnprune.metrics import sparsity
 from gcnprune.model import GCN
+from gcnprune.networks import build_network
 from gcnprune.train import Trainer, seed_everything, validation_split
 
 from .cache import CONFIG, WEIGHTS, load_run, read_weights, run_folder, store_run, store_weights
@@ -64,14 +67,17 @@ def build(config: RunConfig, data_root: str | None, progress: bool) -> tuple[GCN
         groups = np.asarray(dataset.groups) if dataset.groups else None
         train_idx, test_idx = validation_split(dataset.labels, train_idx, config.train.validation_fraction,
                                                config.seed, groups)  # fmt: skip
-    chunked = _trajectories(dataset, config.features)
-    labels = torch.from_numpy(dataset.labels)
-    generator = seed_everything(config.seed)
-    model = GCN(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
-                normalised_adjacency(dataset.adjacency()), config.model)  # fmt: skip
+    device = config.train.device
+    chunked = _trajectories(dataset, config.features).to(device)
+    labels = torch.from_numpy(dataset.labels).to(device)
+    generator = seed_everything(config.seed, device)
+    model = build_network(dataset.num_joints, config.features.signal_size(), dataset.num_classes,
+                          normalised_adjacency(dataset.adjacency()), config.model).to(device)  # fmt: skip
     trainer = Trainer(chunked[train_idx], labels[train_idx], chunked[test_idx], labels[test_idx],
                       config.features, config.train, generator, epoch_bar if progress else None,
-                      torch.tensor(dataset.mirror) if dataset.mirror else None, dataset.joint_roots())  # fmt: skip
+                      torch.tensor(dataset.mirror, device=device) if dataset.mirror else None,
+                      dataset.joint_roots(),
+                      torch.tensor(dataset.swap, device=device) if dataset.swap else None)  # fmt: skip
     return model, trainer
 
 
@@ -108,6 +114,28 @@ def training_settings() -> None:
     torch.set_flush_denormal(True)
 
 
+@contextlib.contextmanager
+def training_device(device: str) -> Iterator[None]:
+    """Train on ``device`` (a run's ``train.device``): torch's factory functions (masks, thresholds, schedules)
+    allocate there, and on ``cuda`` the kernels are deterministic and TF32 is off, so that a CUDA run repeats
+    itself on its machine; a CUDA run where torch finds no CUDA device is a UserError."""
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError("this run trains on cuda (--device cuda), but torch finds no CUDA device here; "
+                            "use --device cpu (or auto, which picks cuda only where there is one)")  # fmt: skip
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # what deterministic cuBLAS needs
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.use_deterministic_algorithms(True)
+    with torch.device(device):
+        yield
+
+
+def device_name(device: str) -> str:
+    """The processor a run trained on, as its metrics record it: ``cpu``, or the CUDA device's name."""
+    return torch.cuda.get_device_name() if device == "cuda" else "cpu"
+
+
 def preload_training() -> None:
     """Import, once in this process, what the first optimiser step of every run would import: Adam's
     step asks whether it is being compiled, which imports ``torch._dynamo`` (about 0.9 s). Processes
@@ -122,8 +150,9 @@ def train_run(
     its fold's data, and its metrics. Single-threaded, so that it recomputes a cached run bit for bit
     on the machine that ran it (:func:`gcnprune.deploy.export.trained_model` relies on that)."""
     training_settings()
-    model, trainer, method = prepare(config, results, data_root, progress)
-    return model, trainer, _fit(config, model, trainer, method)
+    with training_device(config.train.device):
+        model, trainer, method = prepare(config, results, data_root, progress)
+        return model, trainer, _fit(config, model, trainer, method)
 
 
 def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod) -> dict[str, Any]:
@@ -137,7 +166,8 @@ def _fit(config: RunConfig, model: GCN, trainer: Trainer, method: PruningMethod)
     accuracy, class_mean = trainer.held_out_scores(model)
     return {"accuracy": accuracy, "class_mean_accuracy": class_mean, "train_seconds": seconds,
             **sparsity(model), **extra, "target_rate": config.rate, "version": __version__, "git_commit": git_commit(),
-            "torch": torch.__version__, "evaluated_on": config.evaluate, **lineage}  # fmt: skip
+            "torch": torch.__version__, "device": device_name(config.train.device), "evaluated_on": config.evaluate,
+            **lineage}  # fmt: skip
 
 
 def compute_run(
@@ -153,12 +183,13 @@ def compute_run(
                          + ("starts from its parent's weights: pass them" if parent_state is None
                             else "is trained from scratch: it takes no parent weights"))  # fmt: skip
     training_settings()
-    model, trainer = build(config, data_root, progress)
-    method = get_method(config.method, config.method_config)
-    if parent_state is not None:
-        method.restore(model, parent_state)
-    metrics = _fit(config, model, trainer, method)
-    state = {k: v.detach().clone() for k, v in model.state_dict().items()} if method.keeps_weights else None
+    with training_device(config.train.device):
+        model, trainer = build(config, data_root, progress)
+        method = get_method(config.method, config.method_config)
+        if parent_state is not None:
+            method.restore(model, parent_state)
+        metrics = _fit(config, model, trainer, method)
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()} if method.keeps_weights else None
     return metrics, state
 
 

@@ -8,27 +8,21 @@ import numbers
 import types
 import typing
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Union
 
 import torch
 
 from ..errors import UserError
 from ..model import GCN
+from ..settings import OMITTED_AT, added_setting
 from ..train import Trainer
 
+__all__ = [
+    "METHODS", "OMITTED_AT", "NoConfig", "PruningMethod", "added_setting", "get_method", "grid_methods", "register",
+]  # fmt: skip
+
 METHODS: dict[str, type[PruningMethod]] = {}
-
-
-OMITTED_AT = "omitted_at"  # a field's metadata key: the value at which it stays out of the run hash (added_setting)
-
-
-def added_setting(default: Any, committed: Any = None) -> Any:
-    """A dataclass field for a setting added after runs were committed: at ``committed``, the value those runs
-    had (``default`` unless given), it stays out of the run hash (:meth:`gcnprune.experiments.RunConfig.resolved`),
-    so they keep their names; set to anything else, it enters the hash like any setting. A default that
-    differs from ``committed`` makes new runs the default while the committed ones stay valid under it."""
-    return field(default=default, metadata={OMITTED_AT: default if committed is None else committed})
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class PhaseFieldConfig(BudgetConfig):
 
 def _quantile(values: torch.Tensor, rate: float) -> float:
     """The magnitude below which a fraction ``rate`` of ``values`` lies (the initial threshold)."""
-    return float(np.quantile(values.detach().abs().numpy(), rate))
+    return float(np.quantile(values.detach().abs().cpu().numpy(), rate))
 
 
 def mask_statistics(masks: torch.Tensor, hard: torch.Tensor) -> dict[str, float]:

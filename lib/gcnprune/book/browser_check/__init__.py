@@ -17,21 +17,20 @@
   from the HTML outside code (:mod:`~gcnprune.book.browser_check.content`): a path of the build machine,
   "± 0.0", a method's internal label where its readable name belongs, a table without values.
 
-The browser is driven over the DevTools protocol on a pipe (:mod:`~gcnprune.book.browser_check.devtools`).
+The browser is Debian's Chromium, driven by Playwright (the book extra) in one headless session.
 
 Command line: ``python -m gcnprune.book.browser_check book/_build/html`` prints one line per problem and exits 1
 if there is any (2 if Chromium is not installed).
 """
 
-from .browser import CHROMIUM_NAMES, INSTALL_HINT, browser_problems, console_error, find_chromium
+from .browser import CHROMIUM_NAMES, INSTALL_HINT, browser_problems, find_chromium
 from .check import check_book
 from .cli import main
 from .content import content_problems
-from .devtools import BrowserError, DevTools
 from .links import link_problems
 from .pages import Problem, book_pages
 
 __all__ = [
-    "CHROMIUM_NAMES", "INSTALL_HINT", "BrowserError", "DevTools", "Problem", "book_pages", "browser_problems",
-    "check_book", "console_error", "content_problems", "find_chromium", "link_problems", "main",
+    "CHROMIUM_NAMES", "INSTALL_HINT", "Problem", "book_pages", "browser_problems", "check_book", "content_problems",
+    "find_chromium", "link_problems", "main",
 ]  # fmt: skip

@@ -1,17 +1,14 @@
-"""The checks a reader's browser makes: each page opened in headless Chromium, its console errors, the
-formulas MathJax left as TeX, the images that do not load, and a screenshot of it."""
+"""The checks a reader's browser makes: each page opened in headless Chromium (driven by Playwright, launching
+Debian's Chromium), its console errors, the formulas MathJax left as TeX, the images that do not load, the rate
+explorers' sliders, and a screenshot of it."""
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from .devtools import BrowserError, DevTools
 from .pages import Problem
 
 #: Chromium's executable names, tried in order on PATH ($GCNPRUNE_CHROMIUM overrides them).
@@ -19,6 +16,8 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 INSTALL_HINT = "Chromium is not installed; install it with `apt-get install chromium` (Debian's package)"
 #: The browser window, and the tallest screenshot taken (long chapters are cut there).
 WINDOW_WIDTH, WINDOW_HEIGHT, MAX_SCREENSHOT_HEIGHT = 1280, 1600, 8000
+#: How long a page may take to load, settle or answer a script (milliseconds).
+TIMEOUT_MS = 60_000
 
 #: Run in each page once it has loaded: waits for MathJax's first typesetting and for every image.
 SETTLE_SCRIPT = """(async () => {
@@ -44,38 +43,6 @@ def find_chromium() -> str | None:
     """The Chromium executable: $GCNPRUNE_CHROMIUM, else the first of :data:`CHROMIUM_NAMES` on PATH."""
     names = [os.environ["GCNPRUNE_CHROMIUM"]] if os.environ.get("GCNPRUNE_CHROMIUM") else CHROMIUM_NAMES
     return next((found for found in map(shutil.which, names) if found), None)
-
-
-def console_error(event: dict[str, Any]) -> str | None:
-    """The message of a DevTools event that reports an error in a page's console, or None."""
-    method, params = event.get("method"), event.get("params", {})
-    if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-        return " ".join(str(arg.get("value", arg.get("description", ""))) for arg in params.get("args", []))
-    if method == "Runtime.exceptionThrown":
-        details = params.get("exceptionDetails", {})
-        return details.get("exception", {}).get("description") or details.get("text", "exception")
-    if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-        entry = params["entry"]
-        return f"{entry.get('text', '')} {entry.get('url', '')}".strip()
-    return None
-
-
-def _settle(browser: DevTools, session: str) -> dict[str, list[str]]:
-    """Run :data:`SETTLE_SCRIPT` in the loaded page; if the page navigates meanwhile (a redirect, as the
-    book's index.html does), wait for the new page to load and run it there."""
-    for _ in range(3):
-        try:
-            reply = browser.call("Runtime.evaluate", {"expression": SETTLE_SCRIPT, "awaitPromise": True,
-                                                      "returnByValue": True}, session)  # fmt: skip
-        except BrowserError as error:
-            if not any(word in str(error).lower() for word in ("navigated", "context")):
-                raise
-            browser.wait_for("Page.loadEventFired", session)
-            continue
-        if "exceptionDetails" not in reply:
-            return reply["result"]["value"]
-        browser.wait_for("Page.loadEventFired", session)
-    raise BrowserError("the page kept navigating away")
 
 
 # Moves every rate explorer's slider (gcnprune.book.report.rate_explorer) to its last rate and reads the page back:
@@ -105,47 +72,48 @@ def explorer_problems(results: list[dict[str, str]]) -> list[tuple[str, str]]:
     return found
 
 
-def _screenshot(browser: DevTools, session: str, file: Path) -> None:
-    """Save the page as a PNG, WINDOW_WIDTH wide and as tall as the page (MAX_SCREENSHOT_HEIGHT at the most)."""
-    height = browser.call("Page.getLayoutMetrics", session=session)["cssContentSize"]["height"]
-    clip = {"x": 0, "y": 0, "width": WINDOW_WIDTH, "height": min(max(height, 1), MAX_SCREENSHOT_HEIGHT), "scale": 1}
-    shot = browser.call(
-        "Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True}, session
-    )
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(base64.b64decode(shot["data"]))
+def _settle(page) -> dict[str, list[str]]:
+    """Run :data:`SETTLE_SCRIPT` in the loaded page; if the page navigates meanwhile (a redirect, as the book's
+    index.html does), wait for the new page to load and run it there."""
+    for _ in range(3):
+        try:
+            return page.evaluate(SETTLE_SCRIPT)
+        except Exception as error:  # Playwright's Error: the script's context went with a navigation
+            if not any(word in str(error).lower() for word in ("navigat", "context")):
+                raise
+            page.wait_for_load_state("load")
+    raise RuntimeError("the page kept navigating away")
 
 
-def _visit(browser: DevTools, page: Path, screenshot: Path) -> list[tuple[str, str]]:
-    """Open one page in a new tab of its own browser context (empty storage, as for a reader's first visit),
-    wait for it to settle, screenshot it; its problems as (kind, detail)."""
-    context = browser.call("Target.createBrowserContext")["browserContextId"]  # fresh storage: a first visit
-    target = browser.call("Target.createTarget", {"url": "about:blank", "browserContextId": context})["targetId"]
-    session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+def _visit(browser, page_file: Path, screenshot: Path) -> list[tuple[str, str]]:
+    """Open one page in a browser context of its own (empty storage, as for a reader's first visit), wait for it
+    to settle, screenshot it, move its rate explorers; its problems as (kind, detail)."""
+    context = browser.new_context(viewport={"width": WINDOW_WIDTH, "height": WINDOW_HEIGHT})
+    context.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
     try:
-        for domain in ("Page", "Runtime", "Log"):
-            browser.call(f"{domain}.enable", session=session)
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": WINDOW_WIDTH, "height": WINDOW_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
-            session,
-        )
-        navigation = browser.call("Page.navigate", {"url": page.as_uri()}, session)
-        if navigation.get("errorText"):
-            return [("broken link", f"the page does not open: {navigation['errorText']}")]
-        browser.wait_for("Page.loadEventFired", session)
-        settled = _settle(browser, session)
-        _screenshot(browser, session, screenshot)
-        moved = browser.call("Runtime.evaluate", {"expression": EXPLORER_SCRIPT, "returnByValue": True}, session)
-        explorers = moved.get("result", {}).get("value") or []
-        found = [("console error", message) for message in map(console_error, browser.take_events(session)) if message]
+        page = context.new_page()
+        page.on("console", lambda message: errors.append(message.text) if message.type in ("error", "assert") else None)
+        page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+        page.on("requestfailed", lambda request: errors.append(f"failed to load {request.url}"))
+        try:
+            page.goto(page_file.as_uri(), wait_until="load")
+        except Exception as error:  # the file does not open at all
+            return [("broken link", f"the page does not open: {str(error).splitlines()[0]}")]
+        settled = _settle(page)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True,
+                        clip={"x": 0, "y": 0, "width": WINDOW_WIDTH,
+                              "height": min(max(height, 1), MAX_SCREENSHOT_HEIGHT)})  # fmt: skip
+        explorers = page.evaluate(EXPLORER_SCRIPT) or []
+        found = [("console error", message) for message in dict.fromkeys(errors)]
         found += [("raw TeX", f"formula not typeset: {tex}") for tex in settled["raw"]]
         found += [("raw TeX", f"MathJax error: {error}") for error in settled["errors"]]
         found += explorer_problems(explorers)
         return found + [("missing image", src) for src in settled["images"]]  # as link_problems says it
     finally:
-        browser.call("Target.disposeBrowserContext", {"browserContextId": context})
-        browser.take_events(session)
+        context.close()
 
 
 def browser_problems(html_dir: Path, pages: Sequence[Path], screenshots_dir: Path,
@@ -155,16 +123,18 @@ def browser_problems(html_dir: Path, pages: Sequence[Path], screenshots_dir: Pat
     executable = executable or find_chromium()
     if executable is None:
         raise FileNotFoundError(INSTALL_HINT)
+    from playwright.sync_api import sync_playwright  # the book extra
+
     problems = []
-    with tempfile.TemporaryDirectory(prefix="gcnprune-chromium-") as profile:
-        browser = DevTools(executable, Path(profile))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
         try:
             for page in pages:
                 name = page.relative_to(html_dir)
                 try:
                     found = _visit(browser, page, (screenshots_dir / name).with_suffix(".png"))
-                except BrowserError as error:
-                    found = [("console error", f"the browser check failed: {error}")]
+                except Exception as error:  # a page that hangs or crashes the tab is a problem of that page
+                    found = [("console error", f"the browser check failed: {str(error).splitlines()[0]}")]
                 problems += [Problem(str(name), kind, detail) for kind, detail in found]
         finally:
             browser.close()

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from gcnprune.errors import UserError
+from gcnprune.experiments.config import DEVICE_CHOICES
 from gcnprune.experiments.profiles import DEFAULT_PROFILES, PROFILES
 from gcnprune.experiments.repo import DEFAULT_RESULTS, REPO_ROOT
 
@@ -38,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
         help="training budget (default: " + ", ".join(f"{p} for {d}" for d, p in DEFAULT_PROFILES.items()) + ")",
     )
     parser.add_argument("--jobs", type=int, default=2, help="parallel training runs (default: 2)")
+    parser.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="cpu",
+        help="where missing runs train: cpu (default), cuda, or auto (cuda where torch finds it); CUDA runs have "
+        "hashes of their own, so a CUDA build trains its own runs",
+    )
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="train on this Dask scheduler's workers")
     parser.add_argument(
         "--cluster",
@@ -98,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scheduler_environment(args.scheduler, args.cluster),
         ):  # $GCNPRUNE_SCHEDULER for the notebooks
             make_book(args.dataset, args.data, args.profile, args.jobs, args.only, args.param, args.results,
-                      not args.no_build, args.notebooks, args.book)  # fmt: skip
+                      not args.no_build, args.notebooks, args.book, device=args.device)  # fmt: skip
     except (BookError, UserError) as error:  # a failing notebook's message holds its traceback on purpose
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ from typing import Any
 
 from gcnprune.data import DATASETS, data_folder
 from gcnprune.experiments.cache import check_results
+from gcnprune.experiments.config import resolve_device
 from gcnprune.experiments.options import data_option
 from gcnprune.experiments.pids import pid_lock
 from gcnprune.experiments.profiles import default_profile, get_profile
@@ -86,6 +87,7 @@ def _prepare(
     build: bool,
     notebooks_dir: str | os.PathLike[str],
     book_dir: str | os.PathLike[str],
+    device: str = "cpu",
 ) -> _Book:
     """Check the options, resolve the paths, find whether the data is at hand and plan the notebooks, so
     that a bad option, data folder, parameter or notebook fails before anything runs."""
@@ -97,7 +99,8 @@ def _prepare(
     data_root = None if data_root in (None, "") else str(Path(data_root).resolve())
     data_option(dataset, data_root)
     cache_only = missing_runs_policy(dataset, data_root) == "require"  # a DATA folder that does not exist fails here
-    common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs)}
+    common = {"dataset": dataset, "data_root": data_root, "profile": profile, "results": results, "jobs": int(jobs),
+              "device": resolve_device(device)}  # fmt: skip
     notebooks, order, injected = plan(notebooks_dir, book_dir, only, params, common, build)
     return _Book(dataset, data_root, profile, jobs, results, cache_only, build, only, book_dir, notebooks, order,
                  injected)  # fmt: skip
@@ -141,7 +144,20 @@ def _build_info(book: _Book) -> dict[str, Any]:
     shown_data = None if book.data_root is None else shown_path(book.data_root)
     return {"dataset": book.dataset, "data_root": shown_data, "profile": book.profile, "jobs": int(book.jobs),
             "results": shown_path(book.results), "cache_only": book.cache_only,
-            "banner": banner(book.dataset, book.profile, shown_data, book.cache_only)}  # fmt: skip
+            "setting": (setting := banner(book.dataset, book.profile, shown_data, book.cache_only)),
+            "banner": setting}  # fmt: skip
+
+
+def _kept_pages_note(setting: str, kept: Mapping[str, Mapping[str, Any]]) -> str:
+    """With ``--only``, what the banner adds where pages kept from earlier builds (their provenance ``kept``) were
+    executed under another setting than this build's (the banner's first part, as each record holds it): those
+    settings, so that no page reads as this build's when it is not; nothing where they all agree."""
+    earlier = list(dict.fromkeys(r["setting"] for r in kept.values() if r.get("setting", setting) != setting))
+    if not earlier:
+        return ""
+    return " Only some pages were executed in this build; others keep an earlier execution, which said: " + " / ".join(
+        earlier
+    )
 
 
 def _write_provenance(
@@ -208,7 +224,8 @@ def _execute_notebooks(
             if nb.reads_provenance:
                 _write_provenance(provenance_path, build_info, book.notebooks, records)
                 parameters[PROVENANCE_PARAMETER] = str(provenance_path)
-            records[nb.name] = _execute_notebook(nb, parameters, out, kernel_name, env, say)
+            records[nb.name] = {**_execute_notebook(nb, parameters, out, kernel_name, env, say),
+                                "setting": build_info["setting"]}  # fmt: skip
     _write_provenance(provenance_path, build_info, book.notebooks, records)
 
 
@@ -235,6 +252,7 @@ def make_book(
     notebooks_dir: str | os.PathLike[str] = NOTEBOOKS_DIR,
     book_dir: str | os.PathLike[str] = BOOK_DIR,
     log: Callable[[str], None] = print,
+    device: str = "cpu",
 ) -> BookResult:
     """Execute the book's notebooks (all, or ``only`` these) and build the book; see :mod:`gcnprune.book`.
 
@@ -242,20 +260,23 @@ def make_book(
     dataset's data is not at hand, the chapters read their runs from the cache only and a missing run
     fails the build naming it (:func:`~gcnprune.book.chapters.runs.missing_runs_policy`).
     ``params`` maps parameter names to values for every executed notebook, or is a list of ``--param``
-    strings (``NAME=VALUE``, ``NOTEBOOK:NAME=VALUE``). Raises :class:`ParameterError` before running
-    anything if a name is not assigned in a notebook's parameters cell, :class:`NotebookFailed` if a
-    notebook raises, :class:`BuildFailed` if the strict build fails; :class:`~gcnprune.errors.UserError` if
-    another runner is building the same book folder (see :func:`~gcnprune.experiments.pids.pid_lock`).
+    strings (``NAME=VALUE``, ``NOTEBOOK:NAME=VALUE``). Runs missing from the cache train on ``device`` (``cpu``,
+    ``cuda`` or ``auto``; a CUDA run has its own hash, so a CUDA build reads no CPU run). Raises
+    :class:`ParameterError` before running anything if a name is not assigned in a notebook's parameters cell,
+    :class:`NotebookFailed` if a notebook raises, :class:`BuildFailed` if the strict build fails;
+    :class:`~gcnprune.errors.UserError` if another runner is building the same book folder (see
+    :func:`~gcnprune.experiments.pids.pid_lock`).
     """  # fmt: skip
 
     started = time.perf_counter()
-    book = _prepare(dataset, data_root, profile, jobs, only, params, results, build, notebooks_dir, book_dir)
+    book = _prepare(dataset, data_root, profile, jobs, only, params, results, build, notebooks_dir, book_dir, device)
     with pid_lock(book.book_dir / "_build" / LOCK_FILE, f"the book folder {book.book_dir}"):
         final_notebooks = book.book_dir / "notebooks"
         staging, source, out = _stage(book.book_dir)
         records = _keep_previous(book, final_notebooks, out) if book.only else {}  # the other notebooks' records
         env = environment()
         build_info = _build_info(book)
+        build_info["banner"] += _kept_pages_note(build_info["setting"], records)
         messages: list[str] = []
 
         def say(text: str) -> None:

@@ -16,7 +16,7 @@ from ..chapters.parameters import parameter_type, type_problem
 from .errors import BookError, ParameterError
 from .toc import toc_notebooks
 
-COMMON_PARAMETERS = ("dataset", "data_root", "profile", "results", "jobs")
+COMMON_PARAMETERS = ("dataset", "data_root", "profile", "results", "jobs", "device")
 PROVENANCE_PARAMETER = "provenance"
 
 

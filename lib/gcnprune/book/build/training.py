@@ -32,7 +32,7 @@ def notebook_configs(notebook: Notebook, values: Mapping[str, Any]) -> list[RunC
         return []
     v = values
     return chapter_configs(notebook.name, v["dataset"], v["data_root"], v["profile"], v["folds"], v["rates"],
-                           v["seeds"]).configs  # fmt: skip
+                           v["seeds"], v.get("device", "cpu")).configs  # fmt: skip
 
 
 def train_chapters(

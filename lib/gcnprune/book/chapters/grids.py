@@ -6,6 +6,7 @@ Rates are target pruning rates; ``dense`` always runs once per fold and seed at 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from gcnprune.experiments.grid import Grid
@@ -90,11 +91,18 @@ def chapter_grids(
     folds: list[int],
     seeds: Sequence[int] = (0,),
     rates: list[float] | None = None,
+    device: str = "cpu",
 ) -> list[Grid]:
     """The grids of ``chapter``; ``rates`` (if given) replaces each grid's standard rates, which the profile may
     thin (:attr:`~gcnprune.experiments.profiles.Profile.rates`). The profile's
     extra seeds (the paper profile's 1 and 2) run too in the chapter's main comparison (its first grid),
-    at the rates of :data:`HIGH_RATES`."""
+    at the rates of :data:`HIGH_RATES`. Every grid's runs train on ``device`` (``cpu``, ``cuda`` or ``auto``)."""
+    return [replace(grid, device=device) for grid in _chapter_grids(chapter, dataset, profile, folds, seeds, rates)]
+
+
+def _chapter_grids(
+    chapter: str, dataset: str, profile: str, folds: list[int], seeds: Sequence[int], rates: list[float] | None
+) -> list[Grid]:
     if chapter in TEACHING:
         return TEACHING[chapter](dataset, profile, folds, list(seeds), rates)
     if chapter not in CHAPTERS:
@@ -119,9 +127,9 @@ DEVELOPMENT_METHODS = ("dense", "magnitude", "gradual_magnitude", "phase_field",
                        "multi_rate")  # fmt: skip
 
 
-def development_grid(profile: str) -> Grid:
-    """The grid of the FPHA development page: one split (the development split), seed 0."""
-    return Grid("fpha", profile, DEVELOPMENT_METHODS, DEVELOPMENT_RATES, (0,))
+def development_grid(profile: str, device: str = "cpu") -> Grid:
+    """The grid of the FPHA development page: one split (the development split), seed 0, trained on ``device``."""
+    return Grid("fpha", profile, DEVELOPMENT_METHODS, DEVELOPMENT_RATES, (0,), device=device)
 
 
 # The runs that `gcnprune bench` measures for the book (scripts/bench_models.py), whose compact models are
@@ -130,8 +138,20 @@ def development_grid(profile: str) -> Grid:
 # for bit only on a machine of the kind that trained it, and the seed-0 runs came from an earlier machine.
 BENCH_METHODS = ("magnitude", "probabilistic", "topological")
 BENCH_RATES = (0.9, 0.98, 0.99)
+# Head-aware MP (whole attention heads first) at the shares of heads it keeps, at the rates where the papers claim:
+# the points of the accuracy-against-latency frontier that a rate-only budget does not reach.
+BENCH_HEAD_SHARES = (0.25, 0.125, 0.0)
+BENCH_HEAD_RATES = (0.98, 0.99)
 
 
 def bench_grid(profile: str = "paper") -> Grid:
-    """The benchmark's runs: dense and :data:`BENCH_METHODS` at :data:`BENCH_RATES`, SBU fold 1, seed 1."""
+    """The benchmark's main runs: dense and :data:`BENCH_METHODS` at :data:`BENCH_RATES`, SBU fold 1, seed 1."""
     return Grid("sbu", profile, ("dense", *BENCH_METHODS), BENCH_RATES, (0,), (1,))
+
+
+def bench_grids(profile: str = "paper") -> list[Grid]:
+    """Every run of the benchmark: :func:`bench_grid`, then head-aware MP at each of :data:`BENCH_HEAD_SHARES`
+    and :data:`BENCH_HEAD_RATES` on the same fold and seed."""
+    heads = [Grid("sbu", profile, ("head_magnitude",), BENCH_HEAD_RATES, (0,), (1,),
+                  {"head_magnitude": {"head_share": share}}) for share in BENCH_HEAD_SHARES]  # fmt: skip
+    return [bench_grid(profile), *heads]

@@ -172,6 +172,7 @@ def chapter_configs(
     folds: Sequence[int] | None = None,
     rates: Sequence[float] | None = None,
     seeds: Sequence[int] = (0,),
+    device: str = "cpu",
 ) -> ChapterConfigs:
     """The configurations of the grids of ``chapters`` (:func:`gcnprune.book.chapters.grids.chapter_grids`) on
     ``dataset``
@@ -181,7 +182,9 @@ def chapter_configs(
     info = dataset_info(dataset, **get_profile(profile).dataset_options(dataset))
     folds = get_profile(profile).default_folds(len(info.splits)) if folds is None else list(folds)
     grids = {
-        chapter: chapter_grids(chapter, dataset, profile, folds, list(seeds), None if rates is None else list(rates))
+        chapter: chapter_grids(
+            chapter, dataset, profile, folds, list(seeds), None if rates is None else list(rates), device
+        )
         for chapter in chapters
     }
     configs: dict[str, RunConfig] = {}
@@ -206,13 +209,15 @@ def chapter_runs(
     rates: Sequence[float] | None = None,
     seeds: Sequence[int] = (0,),
     missing: MissingRuns | None = None,
+    device: str = "cpu",
 ) -> ChapterRuns:
     """The runs of the grids of ``chapters`` (:func:`chapter_configs`) on ``dataset`` under ``profile``; the
     arguments follow a chapter's parameters cell (``folds`` None: the profile's default folds; ``rates``
     None: each grid's standard rates). ``missing`` (see :func:`collect_runs`) defaults to
-    :func:`missing_runs_policy`: train where the data is at hand, else require every run in the cache."""
+    :func:`missing_runs_policy`: train where the data is at hand, else require every run in the cache; missing runs
+    train on ``device`` (``cpu``, ``cuda`` or ``auto``: a CUDA run is a run of its own, with its own hash)."""
     chapters = [chapters] if isinstance(chapters, str) else list(chapters)
-    asked = chapter_configs(chapters, dataset, data_root, profile, folds, rates, seeds)
+    asked = chapter_configs(chapters, dataset, data_root, profile, folds, rates, seeds, device)
     policy = missing_runs_policy(dataset, data_root) if missing is None else missing
     what = f"the {chapters[0]} chapter" if len(chapters) == 1 else f"the chapters {', '.join(chapters)}"
     results = Path(results or DEFAULT_RESULTS)

@@ -13,6 +13,7 @@ from .curves import (
     accuracy_vs_size,
     ladder_figure,
     method_error_bars,
+    pareto_front,
     rate_curve,
     rates_vs_target,
 )
@@ -23,7 +24,7 @@ from .unit_graphs import unit_graphs
 
 __all__ = [
     "DASHED", "DPI", "METHOD_STYLES", "PERSON_COLOURS", "UP_SIGN", "accuracy_vs_cost", "accuracy_vs_rate",
-    "accuracy_vs_size", "dense_band", "example_sequences", "ladder_figure", "latent_histograms", "mask_histograms",
-    "method_error_bars", "method_style", "rate_axis", "rate_curve", "rates_vs_target", "skeleton_frames",
-    "unit_graphs",
+    "accuracy_vs_size", "dense_band", "example_sequences", "ladder_figure", "latent_histograms",
+    "mask_histograms", "method_error_bars", "method_style", "pareto_front", "rate_axis", "rate_curve",
+    "rates_vs_target", "skeleton_frames", "unit_graphs",
 ]  # fmt: skip

@@ -178,10 +178,23 @@ def rate_curve(
     return _finish(fig, ax, title)
 
 
+def pareto_front(points: pd.DataFrame, cost: str, value: str = "accuracy") -> pd.DataFrame:
+    """The rows of ``points`` that no other row beats on both counts (a lower ``cost`` and a ``value`` at least as
+    high, or the same cost and a higher value), by increasing cost: the accuracy-against-cost frontier."""
+    ordered = points.sort_values([cost, value], ascending=[True, False])
+    best, keep = -math.inf, []
+    for index, row in ordered.iterrows():
+        if row[value] > best:
+            keep.append(index)
+            best = row[value]
+    return ordered.loc[keep]
+
+
 def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("bytes", "bytes on disk"),
                      ("latency_64", "latency at batch 64 (ms, one thread)"))) -> Figure:  # fmt: skip
     """Accuracy against each cost (log scale), one panel a cost: each method's compact models joined
-    across rates (labelled with the rate), the dense network a black star. ``bench`` holds
+    across rates (labelled with the rate), the dense network a black star, and the frontier (:func:`pareto_front`:
+    the models that no other is both cheaper and more accurate than) as a dashed grey line. ``bench`` holds
     :func:`gcnprune.deploy.bench.bench_runs` rows (columns method, rate, format, accuracy and the costs)."""
     fig = Figure(figsize=(10.5, 4.2), layout="constrained", dpi=DPI)
     axes = fig.subplots(1, len(costs), squeeze=False)[0]
@@ -195,9 +208,12 @@ def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("
                 ax.scatter(x, y, marker="*", s=160, color="black", zorder=3, label="dense")
                 continue
             colour, marker = method_style(method)
-            ax.plot(x, y, color=colour, marker=marker, linewidth=1.5, label=method)
+            ax.plot(x, y, color=colour, marker=marker, linewidth=1.5, label=readable(method))
             for xi, yi, rate in zip(x, y, rows["rate"]):
                 ax.annotate(f"{rate:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7, color=colour)
+        front = pareto_front(compact, cost)
+        ax.step(front[cost] * scale.get(cost, 1), 100 * front["accuracy"], where="post", color="grey",
+                linestyle="--", linewidth=1, zorder=1, label="frontier")  # fmt: skip
         ax.set_xscale("log")
         ax.set_xlabel(f"{label} (log scale)")
         ax.set_ylabel("accuracy (%)")

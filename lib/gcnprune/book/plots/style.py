@@ -26,6 +26,9 @@ METHOD_STYLES = {
     "multi_rate (scope=layer)": ("darkcyan", "p"),
     "snip": ("darkgoldenrod", "h"),  # the teaching chapter's methods
     "random": ("black", "x"),
+    "head_magnitude": ("tab:pink", "s"),  # whole heads first (what pruning buys)
+    "head_magnitude (head_share=0.125)": ("deeppink", "^"),
+    "head_magnitude (head_share=0.0)": ("palevioletred", "v"),
 }
 DASHED = (
     "magnitude (scope=layer)",

@@ -1,9 +1,10 @@
 """The compact SBU models committed under ``models/sbu/`` and the benchmark that measured them.
 
-``scripts/bench_models.py`` exports the dense run and MP, PMP and TC at 0.9, 0.98 and 0.99 on SBU's
-first fold (:data:`gcnprune.book.chapters.grids.BENCH_METHODS`) to ``models/sbu/<run>.safetensors`` and writes
-``models/sbu/bench.json`` (:func:`gcnprune.deploy.bench.bench_record`). The book's "what pruning buys" chapter
-reads these files only: it neither trains nor needs the data, except to classify real sequences.
+``scripts/bench_models.py`` exports the dense run, MP, PMP and TC at 0.9, 0.98 and 0.99, and head-aware MP keeping a
+share of the attention heads at 0.98 and 0.99, on SBU's first fold
+(:func:`gcnprune.book.chapters.grids.bench_grids`) to ``models/sbu/<run>.safetensors`` and writes
+``models/sbu/bench.json`` (:func:`gcnprune.deploy.bench.bench_record`). The book's "what pruning buys" chapter reads
+these files only: it neither trains nor needs the data, except to classify real sequences.
 """
 
 from __future__ import annotations
@@ -87,9 +88,19 @@ def _range(values: pd.Series, digits: int = 1, unit: str = "×") -> str:
     return f"{low:.{digits}f}{unit}" if low == high else f"{low:.{digits}f}–{high:.{digits}f}{unit}"
 
 
+HEADS = "head_magnitude"  # head-aware MP's label prefix: its variants name their share of heads
+
+
+def rate_only(bench: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the methods that prune by a weight rate alone (every method but head-aware MP)."""
+    return bench[~bench["method"].str.startswith(HEADS)]
+
+
 def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99) -> dict[str, str]:
     """The numbers the chapter's prose cites, as text keyed for ``glue``: the machine, and at ``rate``
-    the compact models' size and speed ratios to dense, their physical limit, and the masked networks'."""
+    the rate-only methods' compact models' size and speed ratios to dense, their physical limit, and the masked
+    networks'."""
+    bench = rate_only(bench)
     compact = bench[(bench["format"] == "compact") & (bench["rate"] == rate)]
     onnx = bench[(bench["format"] == "onnx") & (bench["rate"] == rate)]
     masked = bench[bench["format"] == "masked"]
@@ -111,6 +122,38 @@ def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99)
         "pb_masked_b64": _range(masked["latency_64_ratio"], 2) if len(masked) else "(not measured)",
         "pb_masked_b1": _range(masked["latency_1_ratio"], 2) if len(masked) else "(not measured)",
     }  # fmt: skip
+
+
+def _model_text(row: pd.Series) -> str:
+    """A compact model as the prose names it: method (readable), rate, accuracy and batch-64 speed-up."""
+    return (
+        f"{readable(row['method'])} at {row['rate']:g} ({100 * row['accuracy']:.1f} %, "
+        f"{row['latency_64_ratio']:.1f}× the dense speed at batch 64, {row['latency_1_ratio']:.1f}× at batch 1)"
+    )
+
+
+def fastest_within(bench: pd.DataFrame, points: float) -> pd.Series | None:
+    """The compact model fastest at batch 64 among those within ``points`` of the dense network's accuracy."""
+    dense = 100 * bench.loc[bench["method"] == "dense", "accuracy"].iloc[0]
+    compact = bench[(bench["format"] == "compact") & (bench["method"] != "dense")]
+    close = compact[100 * compact["accuracy"] >= dense - points]
+    return close.loc[close["latency_64_ratio"].idxmax()] if len(close) else None
+
+
+def head_facts(bench: pd.DataFrame, within: tuple[float, ...] = (2.0, 5.0)) -> dict[str, str]:
+    """What removing whole heads buys, as text keyed for ``glue``: the dense accuracy, and for each margin in
+    ``within`` the fastest compact model within it of the dense accuracy, of all the methods and of the rate-only
+    ones; and the fastest head-aware model at each of its rates."""
+    facts = {"ph_dense": f"{100 * bench.loc[bench['method'] == 'dense', 'accuracy'].iloc[0]:.1f} %"}
+    for points in within:
+        key = f"{points:g}".replace(".", "_")
+        best, rate_best = fastest_within(bench, points), fastest_within(rate_only(bench), points)
+        facts[f"ph_within_{key}"] = _model_text(best) if best is not None else "none"
+        facts[f"ph_rate_within_{key}"] = _model_text(rate_best) if rate_best is not None else "none"
+    heads = bench[(bench["format"] == "compact") & bench["method"].str.startswith(HEADS)]
+    for rate, rows in heads.groupby("rate"):
+        facts[f"ph_fastest_{rate:g}".replace(".", "_")] = _model_text(rows.loc[rows["latency_64_ratio"].idxmax()])
+    return facts
 
 
 def dense_run(folder: str | os.PathLike[str] = MODELS_DIR) -> tuple[str, dict[str, Any]] | None:

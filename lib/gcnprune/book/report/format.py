@@ -18,12 +18,13 @@ NO_RUNS = "(no runs)"
 Cell = tuple[float, float]  # (mean, std) accuracy in percent, as claims.accuracy_cell gives it
 
 
-def mean_std(mean: float, std: float, digits: int = 1, separator: str = " ") -> str:
+def mean_std(mean: float, std: float, digits: int = 1, separator: str = " ", unit: str = "") -> str:
     """ "mean ± std" with ``digits`` decimals, as every table of the book shows an accuracy; the mean alone where
-    the spread rounds to zero (a single run has none: "± 0.0" would claim one). ``separator`` goes around ±."""
+    the spread rounds to zero (a single run has none: "± 0.0" would claim one). ``separator`` goes around ±,
+    ``unit`` after the mean ("90.0 % ± 1.0")."""
     if pd.isna(std) or round(float(std), digits) == 0:
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f}{separator}±{separator}{std:.{digits}f}"
+        return f"{mean:.{digits}f}{unit}"
+    return f"{mean:.{digits}f}{unit}{separator}±{separator}{std:.{digits}f}"
 
 
 def mean_std_column(summary: pd.DataFrame, digits: int = 1) -> list[str]:
@@ -35,8 +36,7 @@ def accuracy_text(value: Cell | None) -> str:
     """ "mean % ± std" for glued prose; :data:`NOT_RUN` when the build has no such runs."""
     if value is None:
         return NOT_RUN
-    mean, std = value
-    return f"{mean:.1f} %" if pd.isna(std) or round(std, 1) == 0 else f"{mean:.1f} % ± {std:.1f}"
+    return mean_std(*value, unit=" %")
 
 
 def difference(a: Cell | None, b: Cell | None) -> str:

@@ -24,7 +24,7 @@ from .format import accuracy_text, gap
 from .paired import ladder, paying_rungs, rung_sentence
 from .rerun import rerun_card
 from .tables import summary_table
-from .tuning import dense_tuning_table
+from .tuning import author_ingredients, dense_record_facts, dense_tuning_table
 
 SHORT_NAMES = {
     "attention.query": "query",
@@ -190,5 +190,6 @@ def gradual_facts(table: pd.DataFrame) -> dict[str, str]:
 
 
 # the names the magnitude-pruning notebook uses
-__all__ = ["dense_tuning_table", "facts", "gradual_facts", "gradual_ladder", "kept_shares", "layer_facts",
-           "layer_table", "layer_weights", "rerun_card", "summarise", "summary_table", "table_rates"]  # fmt: skip
+__all__ = ["author_ingredients", "dense_record_facts", "dense_tuning_table", "facts", "gradual_facts",
+           "gradual_ladder", "kept_shares", "layer_facts", "layer_table", "layer_weights", "rerun_card", "summarise",
+           "summary_table", "table_rates"]  # fmt: skip

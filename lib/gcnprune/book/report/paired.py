@@ -123,6 +123,11 @@ def _article(verdict: str) -> str:
     return f"a {verdict}" if verdict in ("wide gain", "gain", "loss") else verdict
 
 
+def paying(rows: pd.DataFrame) -> list[str]:
+    """The names of the rungs of ladder ``rows`` (:func:`ladder`) whose gain over the rung below is shown."""
+    return [name for (_, name), row in rows.iterrows() if row.get("verdict") in ("gain", "wide gain")]
+
+
 def paying_rungs(table: pd.DataFrame) -> str:
     """The rungs whose paired gain over the rung below is shown (its interval above zero), rate by rate:
     "at 0.98, exact budget alone; at 0.99, exact budget alone and TC: + accessibility"; "none" if none is."""
@@ -130,8 +135,8 @@ def paying_rungs(table: pd.DataFrame) -> str:
         return "none"
     parts = []
     for rate, rows in table.groupby(level="target rate", sort=False):
-        paying = [name for (_, name), row in rows.iterrows() if row.get("verdict") in ("gain", "wide gain")]
-        parts.append(f"at {rate}, {' and '.join(paying) if paying else 'none'}")
+        names = paying(rows)
+        parts.append(f"at {rate}, {' and '.join(names) if names else 'none'}")
     return "; ".join(parts)
 
 

@@ -16,7 +16,7 @@ from ..names import readable
 from . import multi_rate, phase_field, probabilistic, topological
 from .claims import claim_check, verdict
 from .facts import BASELINES, GMP, MP, high_rates
-from .paired import ladder
+from .paired import ladder, paying
 
 MAIN_RATES = (0.98, 0.99)  # the rates the scoreboard quotes: where the papers' claims are made and methods part
 
@@ -50,8 +50,8 @@ def earned_by(runs: pd.DataFrame, claim: Claim, rate: float) -> str:
     table = ladder(runs, claim.rungs, [rate])
     if not len(table):
         return "not run"
-    paying = [name for (_, name), row in table.iterrows() if row.get("verdict") in ("gain", "wide gain")]
-    return ", ".join(paying) if paying else "no rung"
+    names = paying(table)
+    return ", ".join(names) if names else "no rung"
 
 
 def scoreboard(chapter: ChapterRuns, summary: pd.DataFrame) -> pd.DataFrame:
