@@ -128,7 +128,7 @@ def _model_text(row: pd.Series) -> str:
     """A compact model as the prose names it: method (readable), rate, accuracy and batch-64 speed-up."""
     return (
         f"{readable(row['method'])} at {row['rate']:g} ({100 * row['accuracy']:.1f} %, "
-        f"{row['latency_64_ratio']:.1f}× the dense speed at batch 64, {row['latency_1_ratio']:.1f}× at batch 1)"
+        f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1)"
     )
 
 
