@@ -117,9 +117,10 @@ def test_accuracy_table_orders_methods_as_registered_not_by_label():
 
 def test_pfm_and_tc_share_the_budget_options_declared_once():
     shared = [(f.name, f.type) for f in dataclasses.fields(BudgetConfig)]
-    for config, own in ((PhaseFieldConfig, "potential_weight"), (TopologicalConfig, "kappa")):
+    for config, own, added in ((PhaseFieldConfig, "potential_weight", []),
+                               (TopologicalConfig, "kappa", [("head_share", "float")])):  # fmt: skip
         fields = [(f.name, f.type) for f in dataclasses.fields(config)]
-        assert fields == [*shared, (own, "float")]
+        assert fields == [*shared, (own, "float"), *added]
         bad_values = (({"rate_ramp": 0.0}, "ramp"), ({"rate_ramp": 1.5}, "ramp"), ({"threshold": "unit"}, "threshold"),
                       ({"budget_weight": -1.0}, "budget_weight"), ({own: -1.0}, own))  # fmt: skip
         for bad, named in bad_values:

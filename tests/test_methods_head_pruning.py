@@ -77,3 +77,17 @@ def test_no_attention_head_leaves_the_adjacency_head_alone(tmp_path):
     method.fit(model, trainer, config.rate)
     assert compact_model(model).structure["heads"] == []
     assert get_mask(model).num_nonzero() == kept_count(get_mask(model).num_dense(), config.rate)
+
+
+@pytest.mark.parametrize("method", ["probabilistic", "topological"])
+def test_pmp_and_tc_can_remove_whole_heads_first_at_their_exact_rate(tmp_path, method):
+    config = smoke_runs.smoke(method, 0.5, {"head_share": 0.5})
+    run(config.parent(), tmp_path)
+    model, trainer, fitting = prepare(config, tmp_path, None, False)
+    importance = head_importance(model, trainer)
+    fitting.fit(model, trainer, config.rate)
+    mask, dropped = get_mask(model), int(importance.argmin())
+    assert mask.num_nonzero() == kept_count(mask.num_dense(), config.rate)
+    assert all(mask[name][head_rows(model, dropped)].sum() == 0 for name in HEAD_LAYERS)
+    assert compact_model(model).structure["heads"] == [int(importance.argmax())]
+    assert get_method(method).config.head_share == 1.0  # all heads by default: committed runs keep their names

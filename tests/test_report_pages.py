@@ -101,7 +101,7 @@ def test_head_facts_name_the_fastest_model_near_dense_of_all_methods_and_of_the_
                            "format": "compact"} for m, r, a, b64, b1 in rows])  # fmt: skip
     facts = head_facts(bench)
     assert facts["ph_dense"] == "90.0 %"
-    assert facts["ph_within_2"].startswith("MP keeping ¼ of the heads at 0.98 (88.5 %, 3.5×")
-    assert facts["ph_rate_within_2"].startswith("MP (global) at 0.99 (89.0 %, 1.5×")
-    assert facts["ph_within_5"].startswith("MP keeping ⅛ of the heads at 0.99 (86.0 %, 5.1×")
-    assert facts["ph_fastest_0_99"].startswith("MP keeping no attention head at 0.99 (60.0 %, 11.0×")
+    assert facts["ph_within_2"].startswith("MP keeping ¼ of the heads at 0.98 (88.5 %, 3.50×")
+    assert facts["ph_rate_within_2"].startswith("MP (global) at 0.99 (89.0 %, 1.50×")
+    assert facts["ph_within_5"].startswith("MP keeping ⅛ of the heads at 0.99 (86.0 %, 5.10×")
+    assert facts["ph_fastest_0_99"].startswith("MP keeping no attention head at 0.99 (60.0 %, 11.00×")

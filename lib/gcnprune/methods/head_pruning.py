@@ -15,49 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from ..masks import latent_weights
 from ..model import GCN
 from ..train import Trainer
 from .base import register
+from .heads import HEAD_LAYERS, head_importance, head_rows, kept_heads
 from .one_shot import OneShotPruning, ScopeConfig
 
-HEAD_LAYERS = ("attention.query", "attention.key", "attention.value")
-
-
-def head_rows(model: GCN, head: int) -> slice:
-    """The rows of the query, key and value projections that belong to attention head ``head``."""
-    d = model.config.head_channels
-    return slice(head * d, (head + 1) * d)
-
-
-@torch.no_grad()
-def head_importance(model: GCN, trainer: Trainer) -> torch.Tensor:
-    """Each attention head's importance: the training set's cross-entropy (evaluation mode, no augmentation) with
-    the head's query, key and value rows zeroed, less the loss of the whole network; one value per head."""
-    was_training = model.training
-    model.eval()
-    signals, labels = trainer.signals(trainer.train_x), trainer.train_y
-    base = nn.functional.cross_entropy(model(signals), labels)
-    layers = [model.get_submodule(name) for name in HEAD_LAYERS]
-    rises = []
-    for head in range(model.config.heads):
-        rows = head_rows(model, head)
-        saved = [layer.weight[rows].clone() for layer in layers]
-        for layer in layers:
-            layer.weight[rows] = 0.0
-        rises.append(float(nn.functional.cross_entropy(model(signals), labels) - base))
-        for layer, weight in zip(layers, saved):
-            layer.weight[rows] = weight
-    model.train(was_training)
-    return torch.tensor(rises)
-
-
-def kept_heads(share: float, heads: int) -> int:
-    """How many of ``heads`` attention heads a ``share`` keeps: round(share · heads), at least one unless the share
-    is 0 (no attention head: the fixed adjacency head alone)."""
-    return 0 if share == 0 else max(1, round(share * heads))
+__all__ = ["HEAD_LAYERS", "HeadPruning", "HeadPruningConfig", "head_importance", "head_rows", "kept_heads"]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ..model import GCN
 from ..train import Trainer, cross_entropy
 from .annealing import Annealing
 from .base import PruningMethod, added_setting, register
+from .heads import remove_heads
 from .priors import ALIGNMENTS, FAMILIES, Alignment, Family, Prior, alignment_divergence
 
 HISTOGRAM_RANGE = 4.0  # latent weights are histogrammed in units of their prior's std, on ±4
@@ -75,6 +76,8 @@ class ProbabilisticConfig:
     # global MP, PFM and TC (far above per-layer on SBU validation at 0.98 and 0.99), or one prior fitted per layer
     # (each layer keeps exactly (1 - r) of its weights), the committed runs' scope, which keeps their names
     scope: Literal["layer", "network"] = added_setting("network", committed="layer")
+    # the share of attention heads kept whole before training (head_pruning.remove_heads); all by default
+    head_share: float = added_setting(1.0)
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -85,6 +88,8 @@ class ProbabilisticConfig:
             raise ValueError(f"alignment must be one of {ALIGNMENTS}, got {self.alignment!r}")
         if self.scope not in ("layer", "network"):
             raise ValueError(f"scope must be 'layer' or 'network', got {self.scope!r}")
+        if not 0.0 <= self.head_share <= 1.0:
+            raise ValueError(f"head_share must be in [0, 1], got {self.head_share}")
         if not self.alignment_weight >= 0 or self.kl_samples < 2:
             raise ValueError("alignment_weight must be non-negative and kl_samples at least 2")
         Annealing(self.temperature_start, self.temperature_end)
@@ -259,6 +264,8 @@ class Probabilistic(PruningMethod):
     parent_method = "dense"
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
+        if self.config.head_share < 1.0:
+            remove_heads(model, trainer, self.config.head_share)
         extra = train_probabilistic(model, trainer, self.config, [rate], [1.0], False, self.name)
         return {
             **extra,

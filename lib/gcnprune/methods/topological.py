@@ -30,8 +30,9 @@ from ..masks import Mask, kept_count, latent_weights, magnitude_mask, parametriz
 from ..model import GCN
 from ..train import Trainer, cross_entropy
 from ..unit_graph import consistent, consistent_magnitude_mask, dangling_fraction, layer_shapes, smooth_step
-from .base import PruningMethod, register
+from .base import PruningMethod, added_setting, register
 from .budget import BudgetConfig, flat
+from .heads import remove_heads
 from .phase_field import (  # fmt: skip
     ThresholdMask,
     attach_thresholds,
@@ -60,11 +61,15 @@ class TopologicalConfig(BudgetConfig):
 
     temperature_end: float = 1000.0  # higher than PFM's: the smooth passes add up the masks' sigmoid tails
     kappa: float = 10.0
+    # the share of attention heads kept whole before training (head_pruning.remove_heads); all by default
+    head_share: float = added_setting(1.0)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.kappa > 0:
             raise ValueError(f"kappa must be positive, got {self.kappa}")
+        if not 0.0 <= self.head_share <= 1.0:
+            raise ValueError(f"head_share must be in [0, 1], got {self.head_share}")
 
 
 def consistent_soft_masks(
@@ -88,6 +93,8 @@ class Topological(PruningMethod):
 
     def fit(self, model: GCN, trainer: Trainer, rate: float) -> dict[str, Any]:
         c = self.config
+        if c.head_share < 1.0:
+            remove_heads(model, trainer, c.head_share)
         budget = create_budget(model, rate, c)
         count = budget.count
         attach_thresholds(model, rate, c.threshold, budget, ConsistentThresholdMask)

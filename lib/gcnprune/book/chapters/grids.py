@@ -142,6 +142,9 @@ BENCH_RATES = (0.9, 0.98, 0.99)
 # the points of the accuracy-against-latency frontier that a rate-only budget does not reach.
 BENCH_HEAD_SHARES = (0.25, 0.125, 0.0)
 BENCH_HEAD_RATES = (0.98, 0.99)
+# PMP and TC with whole heads removed first (their head_share option), at 0.99, keeping 1/4 or 1/8 of the heads
+BENCH_HEADS_FIRST = ("probabilistic", "topological")
+BENCH_HEADS_FIRST_SHARES = (0.25, 0.125)
 
 
 def bench_grid(profile: str = "paper") -> Grid:
@@ -151,7 +154,9 @@ def bench_grid(profile: str = "paper") -> Grid:
 
 def bench_grids(profile: str = "paper") -> list[Grid]:
     """Every run of the benchmark: :func:`bench_grid`, then head-aware MP at each of :data:`BENCH_HEAD_SHARES`
-    and :data:`BENCH_HEAD_RATES` on the same fold and seed."""
+    and :data:`BENCH_HEAD_RATES`, and PMP and TC with heads removed first, on the same fold and seed."""
     heads = [Grid("sbu", profile, ("head_magnitude",), BENCH_HEAD_RATES, (0,), (1,),
                   {"head_magnitude": {"head_share": share}}) for share in BENCH_HEAD_SHARES]  # fmt: skip
-    return [bench_grid(profile), *heads]
+    first = [Grid("sbu", profile, (method,), (0.99,), (0,), (1,), {method: {"head_share": share}})
+             for method in BENCH_HEADS_FIRST for share in BENCH_HEADS_FIRST_SHARES]  # fmt: skip
+    return [bench_grid(profile), *heads, *first]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..names import readable
 from .style import DASHED, DPI, METHOD_STYLES, dense_band, method_style, rate_axis
@@ -178,6 +179,14 @@ def rate_curve(
     return _finish(fig, ax, title)
 
 
+def _short(value: float) -> str:
+    """A tick's number, short: 2, 50, 200 k, 1 M."""
+    for scale, suffix in ((1e6, " M"), (1e3, " k")):
+        if value >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
 def pareto_front(points: pd.DataFrame, cost: str, value: str = "accuracy") -> pd.DataFrame:
     """The rows of ``points`` that no other row beats on both counts (a lower ``cost`` and a ``value`` at least as
     high, or the same cost and a higher value), by increasing cost: the accuracy-against-cost frontier."""
@@ -215,6 +224,9 @@ def accuracy_vs_cost(bench: pd.DataFrame, costs: Sequence[tuple[str, str]] = (("
         ax.step(front[cost] * scale.get(cost, 1), 100 * front["accuracy"], where="post", color="grey",
                 linestyle="--", linewidth=1, zorder=1, label="frontier")  # fmt: skip
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 1, 2, 5 per decade, labelled as numbers
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _short(value)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(f"{label} (log scale)")
         ax.set_ylabel("accuracy (%)")
         ax.grid(True, alpha=0.3)

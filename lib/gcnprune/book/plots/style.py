@@ -29,6 +29,10 @@ METHOD_STYLES = {
     "head_magnitude": ("tab:pink", "s"),  # whole heads first (what pruning buys)
     "head_magnitude (head_share=0.125)": ("deeppink", "^"),
     "head_magnitude (head_share=0.0)": ("palevioletred", "v"),
+    "probabilistic (head_share=0.25)": ("rebeccapurple", "s"),
+    "probabilistic (head_share=0.125)": ("indigo", "^"),
+    "topological (head_share=0.25)": ("darkgreen", "s"),
+    "topological (head_share=0.125)": ("olivedrab", "^"),
 }
 DASHED = (
     "magnitude (scope=layer)",

@@ -88,12 +88,12 @@ def _range(values: pd.Series, digits: int = 1, unit: str = "×") -> str:
     return f"{low:.{digits}f}{unit}" if low == high else f"{low:.{digits}f}–{high:.{digits}f}{unit}"
 
 
-HEADS = "head_magnitude"  # head-aware MP's label prefix: its variants name their share of heads
+HEADS = "head"  # in the labels of the runs that remove whole heads: head_magnitude, and head_share variants
 
 
 def rate_only(bench: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the methods that prune by a weight rate alone (every method but head-aware MP)."""
-    return bench[~bench["method"].str.startswith(HEADS)]
+    """The rows of the runs that prune by a weight rate alone (none that removes whole heads first)."""
+    return bench[~bench["method"].str.contains(HEADS)]
 
 
 def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99) -> dict[str, str]:
@@ -128,7 +128,7 @@ def _model_text(row: pd.Series) -> str:
     """A compact model as the prose names it: method (readable), rate, accuracy and batch-64 speed-up."""
     return (
         f"{readable(row['method'])} at {row['rate']:g} ({100 * row['accuracy']:.1f} %, "
-        f"{row['latency_64_ratio']:.1f}× the dense speed at batch 64, {row['latency_1_ratio']:.1f}× at batch 1)"
+        f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1)"
     )
 
 
@@ -150,7 +150,7 @@ def head_facts(bench: pd.DataFrame, within: tuple[float, ...] = (2.0, 5.0)) -> d
         best, rate_best = fastest_within(bench, points), fastest_within(rate_only(bench), points)
         facts[f"ph_within_{key}"] = _model_text(best) if best is not None else "none"
         facts[f"ph_rate_within_{key}"] = _model_text(rate_best) if rate_best is not None else "none"
-    heads = bench[(bench["format"] == "compact") & bench["method"].str.startswith(HEADS)]
+    heads = bench[(bench["format"] == "compact") & bench["method"].str.contains(HEADS)]
     for rate, rows in heads.groupby("rate"):
         facts[f"ph_fastest_{rate:g}".replace(".", "_")] = _model_text(rows.loc[rows["latency_64_ratio"].idxmax()])
     return facts
