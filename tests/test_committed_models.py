@@ -133,11 +133,14 @@ def test_the_copy_free_path_gives_the_row_major_logits_on_every_committed_model(
     does, on each committed compact model, within the export's tolerance."""
     table, _ = bench
     generator = torch.Generator().manual_seed(0)
+    sparse_hidden = []
     for run in table[table["format"] == "compact"]["run"].unique():
         model = load_model(run)
         x = torch.randn(64, model.shape.joints, model.shape.in_features, generator=generator)
         with torch.no_grad():
             torch.testing.assert_close(model.batched(x), model.row_major(x), atol=1e-5, rtol=0)
+        sparse_hidden.append(model.batched.hidden_csr is not None)
+    assert any(sparse_hidden) and not all(sparse_hidden)  # both hidden-layer products are checked
 
 
 def test_the_rate_explorer_matches_the_committed_multi_rate_runs():
