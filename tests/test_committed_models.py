@@ -15,6 +15,7 @@ from gcnprune.book.chapters.grids import bench_grid, bench_grids
 from gcnprune.book.report.committed_models import (
     MODELS_DIR,
     bench_facts,
+    faster_runtime,
     load_model,
     model_path,
     read_bench,
@@ -109,6 +110,16 @@ def test_bench_facts_on_a_hand_made_table():
     assert facts["pb_best"] == "TC (1.84×)"  # the 0.9 row is another rate
     assert facts["pb_masked_b64"] == "0.90–1.00×" and facts["pb_masked_b1"] == "0.70×"
     assert "load average 0.25" in facts["pb_machine"] and "200 calls" in facts["pb_machine"]
+
+
+def test_the_faster_runtime_is_the_one_faster_on_most_models():
+    rows = [("a", "compact", 1.0, 2.0), ("a", "onnx", 0.5, 3.0), ("b", "compact", 1.0, 2.0), ("b", "onnx", 0.9, 1.0),
+            ("c", "compact", 1.0, 2.0), ("c", "masked", 0.1, 0.1), ("d", "compact", 1.0, 1.0)]  # fmt: skip
+    table = pd.DataFrame([{"run": run, "method": "magnitude", "format": fmt, "latency_1": b1, "latency_64": b64}
+                          for run, fmt, b1, b64 in rows])  # fmt: skip
+    assert faster_runtime(table, 1) == "onnxruntime (faster on 2 of the 2 models)"  # c and d have no ONNX file
+    assert faster_runtime(table, 64) == "torch (faster on 1 of the 2 models)"  # a tie goes to torch
+    assert faster_runtime(table[table["format"] != "onnx"], 1) == "(not measured)"
 
 
 def test_missing_benchmark_and_model_are_errors_naming_the_fix(tmp_path):
