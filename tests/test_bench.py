@@ -75,11 +75,18 @@ def test_timing_helpers():
     signals = torch.arange(3.0).view(3, 1, 1)
     assert batch_of(signals, 7).flatten().tolist() == [0, 1, 2, 0, 1, 2, 0]
     calls = []
-    first, second = (lambda x: calls.append("first")), (lambda x: calls.append("second"))
-    times = median_latencies([first, second], signals, repeats=5, warmup=2)
-    assert len(times) == 2 and min(times) >= 0 and calls == ["first", "second"] * 7  # in turns
+    first, second = (lambda x: calls.append(("first", x))), (lambda x: calls.append(("second", x)))
+    times = median_latencies([first, second], [signals], repeats=5, warmup=2)  # cold: one call each in turn
+    assert len(times) == 2 and min(times) >= 0 and [c for c, _ in calls] == ["first", "second"] * 7
+    calls.clear()
+    copies = [signals.clone(), signals.clone()]
+    median_latencies([first, second], copies, repeats=4, warmup=1)  # steady: a network's calls in a row
+    assert [c for c, _ in calls] == (["first"] * 2 + ["second"] * 2) * 3  # 1 warm-up round, 2 timed ones
+    assert [x is copies[i % 2] for i, (_, x) in enumerate(calls)] == [True] * 12  # a new batch each call
     with pytest.raises(UserError, match="at least one timed repetition"):
-        median_latencies([first], signals, repeats=0, warmup=0)
+        median_latencies([first], [signals], repeats=0, warmup=0)
+    with pytest.raises(UserError, match="and a batch"):
+        median_latencies([first], [], repeats=1, warmup=0)
     assert state_dict_bytes(tiny()) > 4 * tiny().parameter_count()
 
 
@@ -102,6 +109,7 @@ def test_bench_puts_each_run_beside_its_dense_one(runs, shared):
     compact_rows = table[table["format"] == "compact"]
     assert (compact_rows["bytes_ratio"] > 1).all() and (compact_rows["parameters_ratio"] > 1).all()
     assert (table["latency_1"] > 0).all() and (table["latency_64"] > 0).all()
+    assert (table["cold_latency_1"] > 0).all() and (table["cold_latency_64"] > 0).all()
     assert (compact_rows["macs_limit_ratio"] >= compact_rows["macs_ratio"]).all()  # executed ≥ minimal
     assert (table["logit_gap"] <= 1e-5).all()
 

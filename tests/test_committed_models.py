@@ -15,6 +15,7 @@ from gcnprune.book.chapters.grids import bench_grid, bench_grids
 from gcnprune.book.report.committed_models import (
     MODELS_DIR,
     bench_facts,
+    faster_runtime,
     load_model,
     model_path,
     read_bench,
@@ -111,6 +112,16 @@ def test_bench_facts_on_a_hand_made_table():
     assert "load average 0.25" in facts["pb_machine"] and "200 calls" in facts["pb_machine"]
 
 
+def test_the_faster_runtime_is_the_one_faster_on_most_models():
+    rows = [("a", "compact", 1.0, 2.0), ("a", "onnx", 0.5, 3.0), ("b", "compact", 1.0, 2.0), ("b", "onnx", 0.9, 1.0),
+            ("c", "compact", 1.0, 2.0), ("c", "masked", 0.1, 0.1), ("d", "compact", 1.0, 1.0)]  # fmt: skip
+    table = pd.DataFrame([{"run": run, "method": "magnitude", "format": fmt, "latency_1": b1, "latency_64": b64}
+                          for run, fmt, b1, b64 in rows])  # fmt: skip
+    assert faster_runtime(table, 1) == "onnxruntime (faster on 2 of the 2 models)"  # c and d have no ONNX file
+    assert faster_runtime(table, 64) == "torch (faster on 1 of the 2 models)"  # a tie goes to torch
+    assert faster_runtime(table[table["format"] != "onnx"], 1) == "(not measured)"
+
+
 def test_missing_benchmark_and_model_are_errors_naming_the_fix(tmp_path):
     with pytest.raises(UserError, match="scripts/bench_models.py"):
         read_bench(tmp_path)
@@ -133,11 +144,14 @@ def test_the_copy_free_path_gives_the_row_major_logits_on_every_committed_model(
     does, on each committed compact model, within the export's tolerance."""
     table, _ = bench
     generator = torch.Generator().manual_seed(0)
+    sparse_hidden = []
     for run in table[table["format"] == "compact"]["run"].unique():
         model = load_model(run)
         x = torch.randn(64, model.shape.joints, model.shape.in_features, generator=generator)
         with torch.no_grad():
             torch.testing.assert_close(model.batched(x), model.row_major(x), atol=1e-5, rtol=0)
+        sparse_hidden.append(model.batched.hidden_csr is not None)
+    assert any(sparse_hidden) and not all(sparse_hidden)  # both hidden-layer products are checked
 
 
 def test_the_rate_explorer_matches_the_committed_multi_rate_runs():

@@ -15,7 +15,11 @@ implementation of that network, so dense / minimal is the largest speed-up pruni
 
 Latency is the median wall time of one forward pass over many repetitions after a warm-up, on one
 CPU thread, at batch 1 and batch 64 of the run's own test sequences, each run's networks timed in turns
-with its dense one. Timings are only as good as the machine is quiet: the JSON records its load average.
+with its dense one. It is taken in *steady state*, as a deployed model runs: each network is called
+several times in a row, on a new batch in memory each time (its weights stay in cache, its input does
+not). Called once right after the other networks instead (*cold*: caches filled by them, which costs a
+small model most), the ``cold_`` figures. Timings are only as good as the machine is quiet: the JSON
+records its load average.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from .onnx_export import OnnxModel, onnx_bytes
 from .tensor_file import matrix_format
 
 BATCHES = (1, 64)
+STEADY_COPIES = 8  # distinct copies of a batch that a network is called on in a row, in steady state
 
 
 def gcn_macs(model: GCN) -> int:
@@ -117,22 +122,28 @@ def state_dict_bytes(model: nn.Module) -> int:
 
 
 @torch.inference_mode()
-def median_latencies(networks: Sequence[Callable[[torch.Tensor], torch.Tensor]], inputs: torch.Tensor, repeats: int,
-                     warmup: int) -> list[float]:  # fmt: skip
-    """Median seconds of one call of each network on ``inputs``, over ``repeats`` rounds after ``warmup``
-    untimed ones. The networks are timed in turns, one call of each per round, so that a load that
+def median_latencies(networks: Sequence[Callable[[torch.Tensor], torch.Tensor]], batches: Sequence[torch.Tensor],
+                     repeats: int, warmup: int) -> list[float]:  # fmt: skip
+    """Median seconds of one call of each network, over ``repeats`` timed calls after ``warmup`` untimed ones.
+    In each round every network is called on each of ``batches`` in a row, then the next one: with one batch,
+    each call follows the other networks' (cold caches); with several copies, a network's calls follow its own
+    on a new batch each time (steady state). The rounds take the networks in turns, so that a load that
     changes while the benchmark runs slows them alike and their ratios hold better than their times."""
-    if repeats < 1 or warmup < 0:
-        raise UserError(f"need at least one timed repetition and no negative warm-up, got {repeats} and {warmup}")
-    for _ in range(warmup):
+    if repeats < 1 or warmup < 0 or not batches:
+        raise UserError(f"need at least one timed repetition, no negative warm-up and a batch, got {repeats}, "
+                        f"{warmup} and {len(batches)} batches")  # fmt: skip
+    rounds = -(-repeats // len(batches))
+    for _ in range(-(-warmup // len(batches))):
         for forward in networks:
-            forward(inputs)
+            for batch in batches:
+                forward(batch)
     times: list[list[float]] = [[] for _ in networks]
-    for _ in range(repeats):
+    for _ in range(rounds):
         for forward, spent in zip(networks, times):
-            start = time.perf_counter()
-            forward(inputs)
-            spent.append(time.perf_counter() - start)
+            for batch in batches:
+                start = time.perf_counter()
+                forward(batch)
+                spent.append(time.perf_counter() - start)
     return [statistics.median(spent) for spent in times]
 
 
@@ -144,11 +155,12 @@ def batch_of(signals: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def latencies(
-    networks: Sequence[nn.Module | OnnxModel], signals: torch.Tensor, repeats: int, warmup: int
+    networks: Sequence[nn.Module | OnnxModel], signals: torch.Tensor, repeats: int, warmup: int, steady: bool = True
 ) -> list[dict[int, float]]:
     """Per network, its median latency in seconds at each batch size of :data:`BATCHES` (batches of the
     run's test ``signals``), timed in turns on one thread in evaluation mode (an ONNX model runs on one
-    thread of its own runtime)."""
+    thread of its own runtime): in steady state, each network called on :data:`STEADY_COPIES` copies of the
+    batch in a row, or ``steady=False``, cold, one call each in turn."""
     threads = torch.get_num_threads()
     modules = [network for network in networks if isinstance(network, nn.Module)]
     modes = [module.training for module in modules]
@@ -156,7 +168,9 @@ def latencies(
     try:
         for module in modules:
             module.eval()
-        times = {b: median_latencies(networks, batch_of(signals, b), repeats, warmup) for b in BATCHES}
+        copies = STEADY_COPIES if steady else 1
+        times = {b: median_latencies(networks, [batch_of(signals, b) for _ in range(copies)], repeats, warmup)
+                 for b in BATCHES}  # fmt: skip
     finally:
         for module, mode in zip(modules, modes):
             module.train(mode)
@@ -168,7 +182,7 @@ def latencies(
 class Measurement:
     """One network of one run: its format ("dense", "masked", "compact" or "onnx": the compact model's ONNX
     file under onnxruntime), parameters, multiply-adds per sequence, bytes on disk and median latency in
-    seconds at batch 1 and 64."""
+    seconds at batch 1 and 64, in steady state and cold (the module docstring)."""
 
     format: str
     parameters: int
@@ -176,22 +190,25 @@ class Measurement:
     bytes: int
     latency_1: float
     latency_64: float
+    cold_latency_1: float
+    cold_latency_64: float
 
 
-def measurement(network: GCN | CompactGCN | OnnxModel, latency: dict[int, float]) -> Measurement:
+def measurement(network: GCN | CompactGCN | OnnxModel, latency: dict[int, float], cold: dict[int, float]) -> Measurement:
     """The counts of ``network`` (a GCN, masked or not, a compact model or its ONNX file under onnxruntime,
-    every matrix dense there) with its measured ``latency``."""
+    every matrix dense there) with its measured ``latency`` in steady state and ``cold``."""
+    times = (latency[1], latency[64], cold[1], cold[64])
     if isinstance(network, OnnxModel):
         if network.compact is None:
             raise ValueError("an ONNX model is measured with the compact model it was exported from")
         return Measurement("onnx", compact_parameters(network.compact, dense=True), compact_macs(network.compact, 1),
-                           network.size, latency[1], latency[64])  # fmt: skip
+                           network.size, *times)  # fmt: skip
     if isinstance(network, CompactGCN):
         return Measurement("compact", compact_parameters(network), compact_macs(network, BATCHES[-1]),
-                           len(network.to_bytes()), latency[1], latency[64])  # fmt: skip
+                           len(network.to_bytes()), *times)  # fmt: skip
     masked = any(parametrize.is_parametrized(module) for module in network.modules())
     return Measurement("masked" if masked else "dense", sparsity(network)["params_dense"], gcn_macs(network),
-                       state_dict_bytes(network), latency[1], latency[64])  # fmt: skip
+                       state_dict_bytes(network), *times)  # fmt: skip
 
 
 def dense_reference(run_hash: str, results: str | os.PathLike[str]) -> str:
@@ -219,8 +236,8 @@ def bench_runs(
 
     Every run is exported (:func:`~gcnprune.deploy.export.export_run`: recomputed, its compact model's logits
     checked), its file written to ``models/<hash>.safetensors`` when ``models`` is a folder. Each run's
-    networks are timed in turns with its dense run's (:func:`median_latencies`), so each latency ratio
-    compares times taken under the same load; ``dense_latency_*`` record those times. With ``onnx``, each
+    networks are timed in turns with its dense run's (:func:`median_latencies`), in steady state and cold, so
+    each latency ratio compares times taken under the same load; ``dense_latency_*`` record the steady times. With ``onnx``, each
     compact model's ONNX file under onnxruntime is timed too (format "onnx"; it needs the onnx extra).
     """
     if not run_hashes:
@@ -239,14 +256,15 @@ def bench_runs(
         networks = [dense.model] + ([export.model] if h != references[h] else []) + [export.compact]
         if onnx:
             networks.append(OnnxModel(onnx_bytes(export.compact), export.compact))
-        times = latencies(networks, export.trainer.signals(export.trainer.test_x), repeats, warmup)
-        measured = [measurement(network, t) for network, t in zip(networks, times)]
+        signals = export.trainer.signals(export.trainer.test_x)
+        times, cold = (latencies(networks, signals, repeats, warmup, steady) for steady in (True, False))
+        measured = [measurement(network, t, c) for network, t, c in zip(networks, times, cold)]
         minimal = minimal_macs(export.compact)
         limit = gcn_macs(export.model) / minimal if minimal else math.inf  # nothing left to compute: constant logits
         for m in measured if h == references[h] else measured[1:]:
             row = {"run": h, "method": label(export.config), "rate": export.config.rate, "fold": export.config.fold,
                    "seed": export.config.seed, "accuracy": export.compact.source["accuracy"], **asdict(m)}  # fmt: skip
-            for key in ("parameters", "macs", "bytes", "latency_1", "latency_64"):
+            for key in ("parameters", "macs", "bytes", "latency_1", "latency_64", "cold_latency_1", "cold_latency_64"):
                 value = getattr(m, key)
                 row[f"{key}_ratio"] = getattr(measured[0], key) / value if value else math.inf
             row["dense_latency_1"], row["dense_latency_64"] = measured[0].latency_1, measured[0].latency_64
@@ -285,6 +303,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         "bytes": table["bytes"], "bytes×": table["bytes_ratio"].round(1),
         "b1 µs": (1e6 * table["latency_1"]).round(1), "b1×": table["latency_1_ratio"].round(2),
         "b64 µs": (1e6 * table["latency_64"]).round(1), "b64×": table["latency_64_ratio"].round(2),
+        "cold b64×": table["cold_latency_64_ratio"].round(2),
         "limit×": table["macs_limit_ratio"].round(1),
     })  # fmt: skip
 

@@ -9,7 +9,8 @@ time at batch 64 went to those copies). Here, for B sequences of n joints:
     Sᵀ_k = softmax(Q_k K_kᵀ),  O_kᵀ = V_kᵀ A_kᵀ          one batched product each, on strided views of Pᵀ
     Z = W_G relu([O_1ᵀ; …; Âᵀ-mixed adjacency values])     (B, G, n)
     Yᵀ = relu(Z Âᵀ + offset)                            the adjacency mixing as one product
-    logits = W_C relu(W_H' vec(Yᵀ) + b_H) + b_C          W_H's columns permuted to Yᵀ's (channel, joint) order
+    logits = W_C relu(W_H' vec(Yᵀ) + b_H) + b_C          W_H's columns permuted to Yᵀ's (channel, joint) order,
+                                                        through CSR where W_H' is sparse (as the projection)
 
 Each head keeps only its channels that are not identically zero (a query or key channel whose weights
 and bias are all zero adds nothing to the scores, a zero value channel outputs zero), so heads run at
@@ -77,6 +78,7 @@ class FeatureMajor(nn.Module):
         # hidden's columns from (joint, channel) order to Yᵀ's (channel, joint) order
         permuted = hidden.view(hidden.shape[0], n, graph).transpose(1, 2).reshape(hidden.shape[0], graph * n)
         self.register_buffer("hidden", permuted.contiguous())
+        self.register_buffer("hidden_csr", to_csr(self.hidden, sparse_below))  # (N', G n), one row a unit
         self.register_buffer("hidden_bias", model.hidden.bias)
         self.register_buffer("classifier", model.classifier.weight)
         self.register_buffer("classifier_bias", model.classifier.bias)
@@ -101,5 +103,8 @@ class FeatureMajor(nn.Module):
             parts.append(torch.matmul(rows.view(self.adjacency_channels, b, n).permute(1, 0, 2), self.adjacency_t))
         u = torch.relu(torch.cat(parts, dim=1)) if parts else x.new_zeros(b, 0, n)  # (b, C, n)
         y = torch.relu(torch.matmul(torch.matmul(self.graph, u), self.adjacency_t) + self.offset)  # (b, G, n)
-        hidden = torch.relu(functional.linear(y.reshape(b, -1), self.hidden, self.hidden_bias))
+        if self.hidden_csr is not None:  # Hᵀ = W_H' vec(Yᵀ)ᵀ through CSR, read back as (b, N') without a copy
+            hidden = torch.relu(torch.addmm(self.hidden_bias.unsqueeze(1), self.hidden_csr, y.reshape(b, -1).t()).t())
+        else:
+            hidden = torch.relu(functional.linear(y.reshape(b, -1), self.hidden, self.hidden_bias))
         return functional.linear(hidden, self.classifier, self.classifier_bias)

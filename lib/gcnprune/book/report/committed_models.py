@@ -96,10 +96,25 @@ def rate_only(bench: pd.DataFrame) -> pd.DataFrame:
     return bench[~bench["method"].str.contains(HEADS)]
 
 
+def faster_runtime(bench: pd.DataFrame, batch: int) -> str:
+    """Which runtime runs the compact models faster at ``batch`` (1 or 64), torch or onnxruntime, and on how many
+    of the models both ran."""
+    if not {"run", f"latency_{batch}"} <= set(bench.columns):
+        return "(not measured)"
+    times = bench[bench["method"] != "dense"].pivot_table(index="run", columns="format", values=f"latency_{batch}")
+    times = times.dropna(subset=[f for f in ("compact", "onnx") if f in times.columns])
+    if not {"compact", "onnx"} <= set(times.columns) or times.empty:
+        return "(not measured)"
+    onnx = int((times["onnx"] < times["compact"]).sum())
+    runtime, wins = ("onnxruntime", onnx) if 2 * onnx > len(times) else ("torch", len(times) - onnx)
+    return f"{runtime} (faster on {wins} of the {len(times)} models)"
+
+
 def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99) -> dict[str, str]:
     """The numbers the chapter's prose cites, as text keyed for ``glue``: the machine, and at ``rate``
     the rate-only methods' compact models' size and speed ratios to dense, their physical limit, and the masked
-    networks'."""
+    networks', and which runtime is the faster at each batch size."""
+    runtimes = {f"pb_runtime_{b}": faster_runtime(bench, b) for b in (1, 64)}
     bench = rate_only(bench)
     compact = bench[(bench["format"] == "compact") & (bench["rate"] == rate)]
     onnx = bench[(bench["format"] == "onnx") & (bench["rate"] == rate)]
@@ -121,14 +136,18 @@ def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99)
         "pb_onnx_b64": _range(onnx["latency_64_ratio"], 2) if len(onnx) else "(not measured)",
         "pb_masked_b64": _range(masked["latency_64_ratio"], 2) if len(masked) else "(not measured)",
         "pb_masked_b1": _range(masked["latency_1_ratio"], 2) if len(masked) else "(not measured)",
+        **runtimes,
     }  # fmt: skip
 
 
 def _model_text(row: pd.Series) -> str:
-    """A compact model as the prose names it: method (readable), rate, accuracy and batch-64 speed-up."""
+    """A compact model as the prose names it: method (readable), rate, accuracy and speed-ups (batch 64 and 1 in
+    steady state, and batch 64 cold where the benchmark measured it)."""
+    cold = row.get("cold_latency_64_ratio")
     return (
         f"{readable(row['method'])} at {row['rate']:g} ({100 * row['accuracy']:.1f} %, "
-        f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1)"
+        f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1"
+        + ("" if cold is None or pd.isna(cold) else f"; {cold:.2f}× at batch 64 cold") + ")"
     )
 
 
