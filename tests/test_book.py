@@ -531,3 +531,27 @@ def test_browser_check_moves_the_rate_explorer_and_reports_one_that_does_not_fol
     problems = check_book(html, tmp_path / "shots")
     assert _kinds(problems) == [("stuck.html", "rate explorer")], problems
     assert "moved to rate" in problems[0].detail
+
+
+ANNOTATED = FAILING.replace("divisor = 0", "label: str | None = None  # an annotation papermill cannot read").replace(
+    "answer = 42 / divisor", "print(label)")
+
+
+def test_a_notebook_runs_with_its_annotated_parameters_and_refuses_others(tmp_path, caplog):
+    """papermill calls a name annotated ``str | None`` unknown; the runner checks the names itself, so the book's
+    log has no such false warning, and a name the parameters cell does not assign stops before anything runs."""
+    from gcnprune.book.build.execution import execute, notebook_kernel
+    from gcnprune.book.build.parameters import Notebook, parameters_of
+
+    path = tmp_path / "annotated.md"
+    path.write_text(ANNOTATED)
+    notebook = Notebook("annotated", path, parameters_of("label: str | None = None", "annotated"))
+    with notebook_kernel(tmp_path / "staging") as kernel:
+        with pytest.raises(ParameterError, match="has no parameter 'lable'; its parameters cell assigns: label"):
+            execute(notebook, {"lable": "x"}, tmp_path / "wrong.ipynb", kernel)
+        assert not (tmp_path / "wrong.ipynb").exists()
+        with caplog.at_level("WARNING", logger="papermill"):
+            execute(notebook, {"label": "seen"}, tmp_path / "out.ipynb", kernel)
+    assert not [r for r in caplog.records if "unknown parameter" in r.getMessage()]
+    outputs = json.loads((tmp_path / "out.ipynb").read_text())["cells"][-1]["outputs"]
+    assert "".join(outputs[0]["text"]).strip() == "seen"

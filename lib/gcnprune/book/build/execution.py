@@ -4,6 +4,7 @@ notebook's name, and hiding the parameters cells of the executed notebook."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 from gcnprune.errors import UserError
 
 from .errors import NotebookFailed, plain_text
-from .parameters import Notebook, load_notebook
+from .parameters import Notebook, check_names, load_notebook
 
 KERNEL_NAME = "gcnprune-book"
 
@@ -89,10 +90,23 @@ def _failure(name: str, error: BaseException, executed: Path) -> NotebookFailed:
     return NotebookFailed(name, message, executed)
 
 
+class _DeclaredParameters(logging.Filter):
+    """Drops papermill's "Passed unknown parameter" warnings: its inspection cannot read an annotation such as
+    ``str | None`` and calls every such name unknown, while :func:`execute` has checked each name against
+    the parameters cell itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Passed unknown parameter")
+
+
 def execute(notebook: Notebook, parameters: Mapping[str, Any], output: Path, kernel_name: str) -> float:
-    """Run one notebook with papermill into ``output``; return the seconds it took."""
+    """Run one notebook with papermill into ``output``; return the seconds it took. A parameter its parameters
+    cell does not assign is a ParameterError, before anything runs."""
     import papermill
 
+    check_names(notebook, parameters)
+    log, declared = logging.getLogger("papermill"), _DeclaredParameters()
+    log.addFilter(declared)
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -101,6 +115,8 @@ def execute(notebook: Notebook, parameters: Mapping[str, Any], output: Path, ker
         )  # fmt: skip
     except Exception as error:  # noqa: BLE001  (any failure is reported with the notebook's name)
         raise _failure(notebook.name, error, output) from error
+    finally:
+        log.removeFilter(declared)
     return time.perf_counter() - start
 
 

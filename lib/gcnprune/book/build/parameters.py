@@ -103,7 +103,8 @@ def parse_param(text: str) -> tuple[str | None, str, Any]:
     return (notebook or None), name, json_or_text(raw)
 
 
-def _check_names(notebook: Notebook, given: Iterable[str]) -> None:
+def check_names(notebook: Notebook, given: Iterable[str]) -> None:
+    """Refuse, in one line naming the notebook and the names it has, a name its parameters cell does not assign."""
     unknown = [n for n in given if n not in notebook.parameters]
     if unknown:
         valid = ", ".join(notebook.parameters) or "(none)"
@@ -151,7 +152,7 @@ def _user_parameters(
     for n, given in targeted.items():
         if given and n not in chosen:
             raise ParameterError(f"--param {n}:{next(iter(given))}: notebook {n} is not being executed (see --only)")
-        _check_names(by_name[n], given)
+        check_names(by_name[n], given)
     return targeted
 
 
