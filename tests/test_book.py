@@ -534,7 +534,8 @@ def test_browser_check_moves_the_rate_explorer_and_reports_one_that_does_not_fol
 
 
 ANNOTATED = FAILING.replace("divisor = 0", "label: str | None = None  # an annotation papermill cannot read").replace(
-    "answer = 42 / divisor", "print(label)")
+    "answer = 42 / divisor", "print(label)"
+)
 
 
 def test_a_notebook_runs_with_its_annotated_parameters_and_refuses_others(tmp_path, caplog):

@@ -194,7 +194,9 @@ class Measurement:
     cold_latency_64: float
 
 
-def measurement(network: GCN | CompactGCN | OnnxModel, latency: dict[int, float], cold: dict[int, float]) -> Measurement:
+def measurement(
+    network: GCN | CompactGCN | OnnxModel, latency: dict[int, float], cold: dict[int, float]
+) -> Measurement:
     """The counts of ``network`` (a GCN, masked or not, a compact model or its ONNX file under onnxruntime,
     every matrix dense there) with its measured ``latency`` in steady state and ``cold``."""
     times = (latency[1], latency[64], cold[1], cold[64])
@@ -237,8 +239,9 @@ def bench_runs(
     Every run is exported (:func:`~gcnprune.deploy.export.export_run`: recomputed, its compact model's logits
     checked), its file written to ``models/<hash>.safetensors`` when ``models`` is a folder. Each run's
     networks are timed in turns with its dense run's (:func:`median_latencies`), in steady state and cold, so
-    each latency ratio compares times taken under the same load; ``dense_latency_*`` record the steady times. With ``onnx``, each
-    compact model's ONNX file under onnxruntime is timed too (format "onnx"; it needs the onnx extra).
+    each latency ratio compares times taken under the same load; ``dense_latency_*`` record the steady times.
+    With ``onnx``, each compact model's ONNX file under onnxruntime is timed too (format "onnx"; it needs the
+    onnx extra).
     """
     if not run_hashes:
         raise UserError("give at least one run hash to benchmark")

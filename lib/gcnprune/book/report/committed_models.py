@@ -147,7 +147,8 @@ def _model_text(row: pd.Series) -> str:
     return (
         f"{readable(row['method'])} at {row['rate']:g} ({100 * row['accuracy']:.1f} %, "
         f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1"
-        + ("" if cold is None or pd.isna(cold) else f"; {cold:.2f}× at batch 64 cold") + ")"
+        + ("" if cold is None or pd.isna(cold) else f"; {cold:.2f}× at batch 64 cold")
+        + ")"
     )
 
 
