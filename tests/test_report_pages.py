@@ -98,10 +98,12 @@ def test_head_facts_name_the_fastest_model_near_dense_of_all_methods_and_of_the_
             ("head_magnitude (head_share=0.125)", 0.99, 0.86, 5.1, 2.0),
             ("head_magnitude (head_share=0.0)", 0.99, 0.60, 11.0, 3.0)]  # fmt: skip
     bench = pd.DataFrame([{"method": m, "rate": r, "accuracy": a, "latency_64_ratio": b64, "latency_1_ratio": b1,
-                           "format": "compact"} for m, r, a, b64, b1 in rows])  # fmt: skip
+                           "cold_latency_64_ratio": 0.8 * b64, "format": "compact"}
+                          for m, r, a, b64, b1 in rows])  # fmt: skip
     facts = head_facts(bench)
     assert facts["ph_dense"] == "90.0 %"
     assert facts["ph_within_2"].startswith("MP keeping ¼ of the heads at 0.98 (88.5 %, 3.50×")
     assert facts["ph_rate_within_2"].startswith("MP (global) at 0.99 (89.0 %, 1.50×")
     assert facts["ph_within_5"].startswith("MP keeping ⅛ of the heads at 0.99 (86.0 %, 5.10×")
     assert facts["ph_fastest_0_99"].startswith("MP keeping no attention head at 0.99 (60.0 %, 11.00×")
+    assert facts["ph_within_2"].endswith("1.90× at batch 1; 2.80× at batch 64 cold)")

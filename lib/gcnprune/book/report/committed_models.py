@@ -142,13 +142,11 @@ def bench_facts(bench: pd.DataFrame, record: dict[str, Any], rate: float = 0.99)
 
 def _model_text(row: pd.Series) -> str:
     """A compact model as the prose names it: method (readable), rate, accuracy and speed-ups (batch 64 and 1 in
-    steady state, and batch 64 cold where the benchmark measured it)."""
-    cold = row.get("cold_latency_64_ratio")
+    steady state, and batch 64 cold)."""
     return (
         f"{readable(row['method'])} at {row['rate']:g} ({100 * row['accuracy']:.1f} %, "
-        f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1"
-        + ("" if cold is None or pd.isna(cold) else f"; {cold:.2f}× at batch 64 cold")
-        + ")"
+        f"{row['latency_64_ratio']:.2f}× the dense speed at batch 64, {row['latency_1_ratio']:.2f}× at batch 1; "
+        f"{row['cold_latency_64_ratio']:.2f}× at batch 64 cold)"
     )
 
 
